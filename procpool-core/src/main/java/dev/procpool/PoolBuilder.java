@@ -1,0 +1,242 @@
+package dev.procpool;
+
+import dev.procpool.internal.DefaultPool;
+import dev.procpool.internal.EngineSettings;
+import dev.procpool.internal.threads.ThreadBackend;
+import dev.procpool.spi.BackendFactory;
+import dev.procpool.spi.WorkerSettings;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Builds a {@link Pool} with settings beyond {@link Pool#threads(int)}.
+ *
+ * <pre>{@code
+ * Pool pool = Pool.builder()
+ *     .threads(4)
+ *     .initializer(() -> { NativeLib.load(); return null; })
+ *     .maxTasksPerChild(1_000)
+ *     .taskTimeout(Duration.ofMinutes(1))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Every setting may be made once: setting it again throws {@link IllegalStateException} naming the
+ * value already set, so a misconfiguration is found where it is written. Unset settings take the
+ * defaults given on each method. The settings are sealed when {@link #build()} returns: a built pool
+ * never changes its configuration, and building twice from one builder is rejected.
+ *
+ * <p>Not thread-safe; use one builder from one thread.
+ */
+public final class PoolBuilder {
+  private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
+
+  private String backendName;
+  private BackendFactory backend;
+  private Integer workers;
+  private Task<?> initializer;
+  private Integer maxTasksPerChild;
+  private Integer readAhead;
+  private Duration taskTimeout;
+  private Integer retries;
+  private String name;
+  private boolean built;
+
+  PoolBuilder() {}
+
+  /**
+   * Runs the work on {@code workers} threads in this JVM. This is the default backend, with
+   * {@code Runtime.availableProcessors()} workers.
+   *
+   * @param workers the number of worker threads, at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if {@code workers < 1}
+   * @throws IllegalStateException if a backend was already chosen
+   */
+  public PoolBuilder threads(int workers) {
+    checkWorkers(workers);
+    chooseBackend("threads(" + workers + ")", ThreadBackend::new);
+    this.workers = workers;
+    return this;
+  }
+
+  /**
+   * Runs the work on a backend of your own or from another procpool module (for example a cluster).
+   *
+   * @param factory creates the backend from the pool's worker settings
+   * @param workers how many workers the backend should run, at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if {@code workers < 1}
+   * @throws IllegalStateException if a backend was already chosen
+   */
+  public PoolBuilder backend(BackendFactory factory, int workers) {
+    Objects.requireNonNull(factory, "factory");
+    checkWorkers(workers);
+    chooseBackend("backend(" + factory + ")", factory);
+    this.workers = workers;
+    return this;
+  }
+
+  /**
+   * Runs {@code initializer} once in every worker before its first task, Python's
+   * {@code initializer}. If it throws, the pool does not restart workers forever as Python does: the
+   * pending and later work fails with {@link WorkerStartException}. Default: none.
+   *
+   * @param initializer the task to run; its result is ignored
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder initializer(Task<?> initializer) {
+    Objects.requireNonNull(initializer, "initializer");
+    requireUnset("initializer", this.initializer);
+    this.initializer = initializer;
+    return this;
+  }
+
+  /**
+   * Replaces a worker with a fresh one once it has run {@code tasks} items, Python's
+   * {@code maxtasksperchild}; useful to contain leaks. The check is made between chunks, so a worker
+   * may run up to one chunk more than the limit. Default: never replace.
+   *
+   * @param tasks the number of items, at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if {@code tasks < 1}
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder maxTasksPerChild(int tasks) {
+    if (tasks < 1) {
+      throw new IllegalArgumentException(
+          "maxTasksPerChild must be at least 1, got " + tasks + "; leave it unset to never replace workers");
+    }
+    requireUnset("maxTasksPerChild", maxTasksPerChild);
+    this.maxTasksPerChild = tasks;
+    return this;
+  }
+
+  /**
+   * Bounds how far {@code imap} and {@code imapUnordered} read ahead of their consumer: at most
+   * {@code chunks} chunks (that is, {@code chunks * chunksize} items) are taken from the input and not
+   * yet handed to the consumer. Larger values keep workers busier when task times vary; smaller ones
+   * use less memory. Default: {@code 4 * workers}.
+   *
+   * @param chunks the number of chunks, at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if {@code chunks < 1}
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder readAhead(int chunks) {
+    if (chunks < 1) {
+      throw new IllegalArgumentException("readAhead must be at least 1 chunk, got " + chunks);
+    }
+    requireUnset("readAhead", readAhead);
+    this.readAhead = chunks;
+    return this;
+  }
+
+  /**
+   * Stops any single item that runs longer than {@code timeout}; the item fails with
+   * {@link TaskTimeoutException} and the rest of the call goes on. Threads are interrupted and
+   * replaced (a thread that ignores interrupts keeps running in the background: use processes for
+   * code that may hang). Override per call with {@link Pool#withTimeout(Duration)}. Default: none.
+   *
+   * @param timeout the per-item limit, positive
+   * @return this builder
+   * @throws IllegalArgumentException if {@code timeout} is zero or negative
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder taskTimeout(Duration timeout) {
+    checkTimeout(timeout);
+    requireUnset("taskTimeout", taskTimeout);
+    this.taskTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * How many more times to run an item whose worker died while running it, before failing it with
+   * {@link WorkerDiedException}. Only crashes count (a task that throws is never retried). Default: 0.
+   *
+   * @param retries the number of retries, at least 0
+   * @return this builder
+   * @throws IllegalArgumentException if {@code retries < 0}
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder retries(int retries) {
+    if (retries < 0) {
+      throw new IllegalArgumentException("retries must be at least 0, got " + retries);
+    }
+    requireUnset("retries", this.retries);
+    this.retries = retries;
+    return this;
+  }
+
+  /**
+   * Names the pool's threads, processes and log lines. Default: {@code pool-N}.
+   *
+   * @param name a short name
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder name(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("name must not be blank");
+    }
+    requireUnset("name", this.name);
+    this.name = name;
+    return this;
+  }
+
+  /**
+   * Builds and starts the pool. Workers start in the background; the first tasks run as soon as the
+   * first worker is ready.
+   *
+   * @return a running pool
+   * @throws IllegalStateException if this builder already built a pool
+   */
+  public Pool build() {
+    if (built) {
+      throw new IllegalStateException("this builder already built a pool; use a new Pool.builder()");
+    }
+    built = true;
+    if (backend == null) {
+      threads(Runtime.getRuntime().availableProcessors());
+    }
+    String poolName = name != null ? name : "pool-" + POOL_NUMBER.incrementAndGet();
+    WorkerSettings settings =
+        new WorkerSettings(poolName, workers, initializer, maxTasksPerChild == null ? 0 : maxTasksPerChild);
+    EngineSettings engine = new EngineSettings(
+        poolName,
+        readAhead == null ? 4 * workers : readAhead,
+        retries == null ? 0 : retries,
+        taskTimeout);
+    return DefaultPool.start(backend.create(settings), engine);
+  }
+
+  static void checkTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isZero() || timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+    }
+  }
+
+  private static void checkWorkers(int workers) {
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers must be at least 1, got " + workers);
+    }
+  }
+
+  private void chooseBackend(String description, BackendFactory factory) {
+    if (backend != null) {
+      throw new IllegalStateException(
+          "the backend was already chosen: " + backendName + "; choose one of threads(..), backend(..)");
+    }
+    backendName = description;
+    backend = factory;
+  }
+
+  private static void requireUnset(String setting, Object current) {
+    if (current != null) {
+      throw new IllegalStateException(setting + " was already set to " + current);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.procpool.internal;
+
+import dev.procpool.Fn;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A call whose whole input is known up front ({@code map}, {@code starmap}, {@code apply},
+ * {@code submit}): results are collected by index and the call fails fast on the first failure.
+ */
+final class MapCall extends Call {
+  private final Object[] values;
+  private final BitSet resolved;
+  private int remaining;
+  /** Completes with the results in input order, or exceptionally with the failure record. */
+  final CompletableFuture<List<Object>> done = new CompletableFuture<>();
+
+  private MapCall(Engine engine, Fn<Object, Object> fn, int size, Duration timeout, Runnable origin) {
+    super(engine, fn, timeout, origin);
+    this.values = new Object[size];
+    this.resolved = new BitSet(size);
+    this.remaining = size;
+  }
+
+  /** Registers the call and queues its items in chunks of {@code chunksize}. */
+  static MapCall start(
+      Engine engine, Fn<Object, Object> fn, Object[] items, int chunksize, Duration timeout, Runnable origin) {
+    MapCall call = new MapCall(engine, fn, items.length, timeout, origin);
+    engine.register(call);
+    List<Object> all = Arrays.asList(items);
+    List<WorkChunk> chunks = new ArrayList<>(items.length / chunksize + 1);
+    for (int from = 0; from < items.length; from += chunksize) {
+      chunks.add(new WorkChunk(call, from, all.subList(from, Math.min(items.length, from + chunksize)), 0));
+    }
+    engine.enqueue(chunks);
+    return call;
+  }
+
+  /** An already-completed call for an empty input; never registered with the engine. */
+  static MapCall empty(Engine engine) {
+    MapCall call = new MapCall(engine, null, 0, null, null);
+    call.done.complete(new ArrayList<>());
+    return call;
+  }
+
+  @Override
+  void onResults(long firstIndex, List<?> results) {
+    boolean complete;
+    synchronized (this) {
+      if (done.isDone()) {
+        return;
+      }
+      int first = (int) firstIndex;
+      for (int k = 0; k < results.size(); k++) {
+        if (!resolved.get(first + k)) {
+          resolved.set(first + k);
+          values[first + k] = results.get(k);
+          remaining--;
+        }
+      }
+      complete = remaining == 0;
+    }
+    if (complete) {
+      done.complete(new ArrayList<>(Arrays.asList(values)));
+      finish();
+    }
+  }
+
+  @Override
+  void onFailure(long index, Throwable error, boolean byPool) {
+    synchronized (this) {
+      if (done.isDone() || resolved.get((int) index)) {
+        return;
+      }
+      resolved.set((int) index);
+    }
+    markCancelled();
+    done.completeExceptionally(Failures.record(index, error, byPool));
+    finish();
+  }
+
+  @Override
+  synchronized boolean isResolved(long index) {
+    return done.isDone() || resolved.get((int) index);
+  }
+
+  @Override
+  void abort(RuntimeException reason) {
+    markCancelled();
+    done.completeExceptionally(reason);
+    finish();
+  }
+}

@@ -1,0 +1,41 @@
+package dev.procpool.internal;
+
+import dev.procpool.spi.Chunk;
+import dev.procpool.spi.Job;
+import java.util.List;
+
+/** The engine's chunk: what a backend sees, plus how often its item already killed a worker. */
+final class WorkChunk implements Chunk {
+  final Call call;
+  private final long firstIndex;
+  private final List<?> items;
+  /** Times this chunk's single item was running when its worker died; only isolated chunks count. */
+  final int deaths;
+
+  WorkChunk(Call call, long firstIndex, List<?> items, int deaths) {
+    this.call = call;
+    this.firstIndex = firstIndex;
+    this.items = items;
+    this.deaths = deaths;
+  }
+
+  @Override
+  public Job job() {
+    return call;
+  }
+
+  @Override
+  public long firstIndex() {
+    return firstIndex;
+  }
+
+  @Override
+  public List<?> items() {
+    return items;
+  }
+
+  @Override
+  public String toString() {
+    return "chunk[job " + call.id() + ", items " + firstIndex + ".." + (firstIndex + items.size() - 1) + "]";
+  }
+}

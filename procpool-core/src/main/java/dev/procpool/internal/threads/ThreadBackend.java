@@ -1,0 +1,287 @@
+package dev.procpool.internal.threads;
+
+import dev.procpool.Fn;
+import dev.procpool.spi.Backend;
+import dev.procpool.spi.Chunk;
+import dev.procpool.spi.Job;
+import dev.procpool.spi.Loss;
+import dev.procpool.spi.WorkSink;
+import dev.procpool.spi.WorkSource;
+import dev.procpool.spi.WorkerEvent;
+import dev.procpool.spi.WorkerSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Runs chunks on daemon threads of this JVM. A thread cannot be killed, so a timed-out item's thread
+ * is interrupted and abandoned (it exits silently if it ever returns) and a fresh thread takes its
+ * place.
+ */
+public final class ThreadBackend implements Backend {
+  private final WorkerSettings settings;
+  private final AtomicInteger workerIds = new AtomicInteger();
+  private final Set<Worker> live = ConcurrentHashMap.newKeySet();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition exited = lock.newCondition();
+  private volatile boolean terminated;
+  private volatile WorkSource source;
+  private volatile WorkSink sink;
+  private volatile ScheduledThreadPoolExecutor timer;
+
+  /**
+   * Creates the backend; threads start in {@link #start}.
+   *
+   * @param settings the pool's worker settings
+   */
+  public ThreadBackend(WorkerSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public int workers() {
+    return settings.workers();
+  }
+
+  @Override
+  public void start(WorkSource source, WorkSink sink) {
+    this.source = source;
+    this.sink = sink;
+    for (int i = 0; i < settings.workers(); i++) {
+      spawn();
+    }
+  }
+
+  private void spawn() {
+    if (terminated) {
+      return;
+    }
+    Worker w = new Worker(workerIds.incrementAndGet());
+    live.add(w);
+    w.thread.start();
+  }
+
+  @Override
+  public void interrupt(Job job) {
+    for (Worker w : live) {
+      w.interruptIfRunning(job);
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    // Workers leave on their own once the source is finished.
+  }
+
+  @Override
+  public void terminate() {
+    terminated = true;
+    for (Worker w : live) {
+      w.thread.interrupt();
+    }
+    ScheduledThreadPoolExecutor t = timer;
+    if (t != null) {
+      t.shutdownNow();
+    }
+  }
+
+  @Override
+  public boolean awaitTermination(long timeoutNanos) throws InterruptedException {
+    long nanos = timeoutNanos;
+    lock.lock();
+    try {
+      while (!live.isEmpty()) {
+        if (nanos <= 0) {
+          return false;
+        }
+        nanos = exited.awaitNanos(nanos);
+      }
+    } finally {
+      lock.unlock();
+    }
+    ScheduledThreadPoolExecutor t = timer;
+    if (t != null) {
+      t.shutdown();
+    }
+    return true;
+  }
+
+  private void left(Worker w) {
+    live.remove(w);
+    lock.lock();
+    try {
+      exited.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private ScheduledThreadPoolExecutor timer() {
+    ScheduledThreadPoolExecutor t = timer;
+    if (t == null) {
+      synchronized (this) {
+        t = timer;
+        if (t == null) {
+          t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "procpool-" + settings.poolName() + "-timeouts");
+            thread.setDaemon(true);
+            return thread;
+          });
+          t.setRemoveOnCancelPolicy(true);
+          timer = t;
+        }
+      }
+    }
+    return t;
+  }
+
+  /** One worker thread: initializer, then chunks until the source is finished or it is recycled. */
+  private final class Worker implements Runnable {
+    final int id;
+    final Thread thread;
+    // guarded by this: which item runs now, so that interrupts and timeouts hit only that item
+    private Chunk current;
+    private int offset;
+    private long itemSeq;
+    private boolean abandoned;
+    private ScheduledFuture<?> deadline;
+
+    Worker(int id) {
+      this.id = id;
+      this.thread = new Thread(this, "procpool-" + settings.poolName() + "-worker-" + id);
+      this.thread.setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      try {
+        if (settings.initializer() != null) {
+          try {
+            settings.initializer().call();
+          } catch (Throwable t) {
+            sink.workerStartFailed("the initializer threw in worker " + id + ": " + t, t);
+            return;
+          }
+        }
+        sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.STARTED, ""));
+        long tasks = 0;
+        while (!terminated) {
+          Chunk chunk = source.take();
+          if (chunk == null) {
+            sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.EXITED, ""));
+            return;
+          }
+          int ran = runChunk(chunk);
+          if (ran < 0) {
+            return; // abandoned after a timeout; a replacement already runs
+          }
+          tasks += ran;
+          if (settings.maxTasksPerWorker() > 0 && tasks >= settings.maxTasksPerWorker()) {
+            sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.RECYCLED, "after " + tasks + " tasks"));
+            spawn();
+            return;
+          }
+        }
+      } catch (InterruptedException e) {
+        // terminated
+      } finally {
+        left(this);
+      }
+    }
+
+    /** Runs the chunk's items; returns how many ran, or -1 if this worker was abandoned. */
+    private int runChunk(Chunk chunk) {
+      Job job = chunk.job();
+      Fn<Object, Object> fn = job.function();
+      List<?> items = chunk.items();
+      Duration timeout = job.taskTimeout();
+      // With a timeout, each result is reported at once so that a timeout loses nothing already done.
+      List<Object> batch = timeout == null ? new ArrayList<>(items.size()) : null;
+      int batchStart = 0;
+      int ran = 0;
+      for (int i = 0; i < items.size() && !job.isCancelled() && !terminated; i++) {
+        begin(chunk, i, timeout);
+        Object result = null;
+        Throwable error = null;
+        try {
+          result = fn.apply(items.get(i));
+        } catch (Throwable t) {
+          error = t;
+        }
+        if (!end()) {
+          return -1;
+        }
+        ran++;
+        if (error != null) {
+          if (batch != null && !batch.isEmpty()) {
+            sink.completed(chunk, batchStart, batch);
+            batch = new ArrayList<>(items.size() - i);
+          }
+          sink.failed(chunk, i, error);
+          batchStart = i + 1;
+        } else if (batch != null) {
+          batch.add(result);
+        } else {
+          sink.completed(chunk, i, java.util.Collections.singletonList(result));
+        }
+      }
+      if (batch != null && !batch.isEmpty()) {
+        sink.completed(chunk, batchStart, batch);
+      }
+      return ran;
+    }
+
+    private synchronized void begin(Chunk chunk, int i, Duration timeout) {
+      current = chunk;
+      offset = i;
+      long seq = ++itemSeq;
+      if (timeout != null) {
+        deadline = timer().schedule(() -> expire(seq), timeout.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+
+    /** Ends the current item; false if it timed out meanwhile and this worker was written off. */
+    private synchronized boolean end() {
+      if (deadline != null) {
+        deadline.cancel(false);
+        deadline = null;
+      }
+      current = null;
+      Thread.interrupted(); // an interrupt aimed at the finished item must not hit the next one
+      return !abandoned;
+    }
+
+    private void expire(long seq) {
+      Chunk chunk;
+      int at;
+      synchronized (this) {
+        if (itemSeq != seq || current == null || abandoned) {
+          return;
+        }
+        abandoned = true;
+        chunk = current;
+        at = offset;
+        thread.interrupt();
+      }
+      left(this);
+      sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.TIMED_OUT,
+          "item " + (chunk.firstIndex() + at) + " exceeded " + chunk.job().taskTimeout()));
+      spawn();
+      sink.lost(chunk, new Loss(Loss.Kind.TIMED_OUT, true, at, "timed out", null));
+    }
+
+    synchronized void interruptIfRunning(Job job) {
+      if (current != null && current.job() == job) {
+        thread.interrupt();
+      }
+    }
+  }
+}
