@@ -7,6 +7,7 @@ import dev.procpool.Fn;
 import dev.procpool.Fn2;
 import dev.procpool.Fn3;
 import dev.procpool.Pool;
+import dev.procpool.PoolTerminatedException;
 import dev.procpool.ResultIterator;
 import dev.procpool.Task;
 import dev.procpool.spi.Backend;
@@ -262,8 +263,11 @@ public final class DefaultPool implements Pool {
 
   @Override
   public void execute(Runnable command) {
-    one(startOne(Adapters.runnable(notNull(command), null), command), null, error ->
-        LOG.log(Level.WARNING, "a task given to execute() threw; use submit() to handle its exception", error));
+    one(startOne(Adapters.runnable(notNull(command), null), command), null, error -> {
+      if (!(error instanceof PoolTerminatedException)) { // shutdownNow() hands those back instead
+        LOG.log(Level.WARNING, "a task given to execute() threw; use submit() to handle its exception", error);
+      }
+    });
   }
 
   @Override

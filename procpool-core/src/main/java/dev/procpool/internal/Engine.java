@@ -391,8 +391,15 @@ final class Engine implements WorkSource, WorkSink {
       case DIED, TIMED_OUT -> Level.WARNING;
       case STARTED, EXITED, RECYCLED -> Level.DEBUG;
     };
-    LOG.log(level, "{0}: worker {1} {2} {3}", settings.poolName(), event.workerId(),
-        event.kind().name().toLowerCase(java.util.Locale.ROOT), event.detail());
+    String what = switch (event.kind()) {
+      case STARTED -> "started";
+      case RECYCLED -> "recycled";
+      case DIED -> "died";
+      case TIMED_OUT -> "stopped for a timeout";
+      case EXITED -> "exited";
+    };
+    LOG.log(level, "{0}: worker {1} {2}{3}", settings.poolName(), event.workerId(), what,
+        event.detail().isEmpty() ? "" : ": " + event.detail());
   }
 
   // ------------------------------------------------------------------ helpers
