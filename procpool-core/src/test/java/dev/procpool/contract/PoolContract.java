@@ -482,6 +482,17 @@ public abstract class PoolContract {
     List<Integer> mapped = new CopyOnWriteArrayList<>();
     pool.mapAsync(x -> x * 2, List.of(1, 2), l -> mapped.addAll(l), null).get();
     assertThat(mapped).containsExactly(2, 4);
+    List<Throwable> mapErrors = new CopyOnWriteArrayList<>();
+    Fn<Integer, Integer> failOnTwo = x -> {
+      if (x == 2) {
+        throw new IllegalArgumentException("two");
+      }
+      return x;
+    };
+    AsyncResult<List<Integer>> chunked = pool.mapAsync(failOnTwo, List.of(1, 2, 3), 1, mapped::addAll, mapErrors::add);
+    assertThat(chunked.await(Duration.ofSeconds(10))).isTrue();
+    assertThat(mapErrors).singleElement().isInstanceOf(IllegalArgumentException.class);
+    assertThat(mapped).containsExactly(2, 4);
   }
 
   @Test
