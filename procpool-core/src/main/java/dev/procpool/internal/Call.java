@@ -20,12 +20,28 @@ abstract class Call implements Job {
   private volatile boolean cancelled;
   private final AtomicBoolean finished = new AtomicBoolean();
 
-  Call(Engine engine, Fn<Object, Object> function, Duration taskTimeout, Runnable origin) {
+  final CallSpec spec;
+  /** How many items the call has, or -1 while unknown. */
+  final long total;
+  /** Counts outcomes for listeners and the progress bar; null when nobody listens. Set on admission. */
+  volatile Tracker tracker;
+
+  Call(Engine engine, Fn<Object, Object> function, CallSpec spec, long total) {
     this.engine = engine;
     this.id = engine.nextCallId();
     this.function = function;
-    this.taskTimeout = taskTimeout;
-    this.origin = origin;
+    this.spec = spec;
+    this.total = total;
+    this.taskTimeout = spec.taskTimeout();
+    this.origin = spec.origin();
+  }
+
+  /** Tells listeners that items got their outcome. */
+  final void progressed(int succeeded, int failed) {
+    Tracker t = tracker;
+    if (t != null) {
+      t.done(succeeded, failed);
+    }
   }
 
   @Override
@@ -81,6 +97,10 @@ abstract class Call implements Job {
   final void finish() {
     if (finished.compareAndSet(false, true)) {
       engine.finished(this);
+      Tracker t = tracker;
+      if (t != null) {
+        t.finished();
+      }
     }
   }
 }

@@ -7,7 +7,9 @@ import dev.procpool.Fn;
 import dev.procpool.Fn2;
 import dev.procpool.Fn3;
 import dev.procpool.Pool;
+import dev.procpool.PoolStats;
 import dev.procpool.PoolTerminatedException;
+import dev.procpool.Progress;
 import dev.procpool.ResultIterator;
 import dev.procpool.Task;
 import dev.procpool.spi.Backend;
@@ -39,22 +41,33 @@ public final class DefaultPool implements Pool {
 
   private final Engine engine;
   private final Duration timeout;
+  private final Progress progress;
 
-  private DefaultPool(Engine engine, Duration timeout) {
+  private DefaultPool(Engine engine, Duration timeout, Progress progress) {
     this.engine = engine;
     this.timeout = timeout;
+    this.progress = progress;
   }
 
   /** Starts a pool on the given backend. */
   public static Pool start(Backend backend, EngineSettings settings) {
     Engine engine = new Engine(backend, settings);
     engine.start();
-    return new DefaultPool(engine, settings.taskTimeout());
+    return new DefaultPool(engine, settings.taskTimeout(), settings.progress());
   }
 
   @Override
   public int workers() {
     return engine.backend.workers();
+  }
+
+  /**
+   * Returns per-worker figures: tasks, busy and idle time, start-up time, bytes, and how workers ended.
+   *
+   * @return a snapshot
+   */
+  public PoolStats stats() {
+    return engine.stats();
   }
 
   @Override
@@ -63,30 +76,40 @@ public final class DefaultPool implements Pool {
     if (timeout.isZero() || timeout.isNegative()) {
       throw new IllegalArgumentException("timeout must be positive, got " + timeout);
     }
-    return new DefaultPool(engine, timeout);
+    return new DefaultPool(engine, timeout, progress);
+  }
+
+  /**
+   * Returns a view whose calls show (or hide) a progress bar; see {@link Progress}.
+   *
+   * @param progress when to show the bar
+   * @return the view, sharing this pool's workers and lifecycle
+   */
+  public Pool withProgress(Progress progress) {
+    return new DefaultPool(engine, timeout, Objects.requireNonNull(progress, "progress"));
   }
 
   // ---------------------------------------------------------------- map
 
   @Override
   public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return await(startMap(Adapters.fn(notNull(fn)), items, AUTO));
+    return await(startMap("map", Adapters.fn(notNull(fn)), items, AUTO));
   }
 
   @Override
   public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
-    return await(startMap(Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)));
+    return await(startMap("map", Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)));
   }
 
   @Override
   public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return async(startMap(Adapters.fn(notNull(fn)), items, AUTO), null, null);
+    return async(startMap("map", Adapters.fn(notNull(fn)), items, AUTO), null, null);
   }
 
   @Override
   public <T, R> AsyncResult<List<R>> mapAsync(
       Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
-    return async(startMap(Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)), null, null);
+    return async(startMap("map", Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)), null, null);
   }
 
   @Override
@@ -95,7 +118,7 @@ public final class DefaultPool implements Pool {
       Iterable<? extends T> items,
       Consumer<? super List<R>> callback,
       Consumer<? super Throwable> errorCallback) {
-    return async(startMap(Adapters.fn(notNull(fn)), items, AUTO), callback, errorCallback);
+    return async(startMap("map", Adapters.fn(notNull(fn)), items, AUTO), callback, errorCallback);
   }
 
   @Override
@@ -105,7 +128,7 @@ public final class DefaultPool implements Pool {
       int chunksize,
       Consumer<? super List<R>> callback,
       Consumer<? super Throwable> errorCallback) {
-    return async(startMap(Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)), callback, errorCallback);
+    return async(startMap("map", Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)), callback, errorCallback);
   }
 
   // ---------------------------------------------------------------- starmap
@@ -113,19 +136,19 @@ public final class DefaultPool implements Pool {
   @Override
   public <A, B, R> List<R> starmap(
       Fn2<? super A, ? super B, ? extends R> fn, Iterable<? extends Args2<A, B>> args) {
-    return await(startMap(Adapters.star2(notNull(fn)), args, AUTO));
+    return await(startMap("starmap", Adapters.star2(notNull(fn)), args, AUTO));
   }
 
   @Override
   public <A, B, R> List<R> starmap(
       Fn2<? super A, ? super B, ? extends R> fn, Iterable<? extends Args2<A, B>> args, int chunksize) {
-    return await(startMap(Adapters.star2(notNull(fn)), args, checkChunksize(chunksize)));
+    return await(startMap("starmap", Adapters.star2(notNull(fn)), args, checkChunksize(chunksize)));
   }
 
   @Override
   public <A, B, C, R> List<R> starmap(
       Fn3<? super A, ? super B, ? super C, ? extends R> fn, Iterable<? extends Args3<A, B, C>> args) {
-    return await(startMap(Adapters.star3(notNull(fn)), args, AUTO));
+    return await(startMap("starmap", Adapters.star3(notNull(fn)), args, AUTO));
   }
 
   @Override
@@ -133,13 +156,13 @@ public final class DefaultPool implements Pool {
       Fn3<? super A, ? super B, ? super C, ? extends R> fn,
       Iterable<? extends Args3<A, B, C>> args,
       int chunksize) {
-    return await(startMap(Adapters.star3(notNull(fn)), args, checkChunksize(chunksize)));
+    return await(startMap("starmap", Adapters.star3(notNull(fn)), args, checkChunksize(chunksize)));
   }
 
   @Override
   public <A, B, R> AsyncResult<List<R>> starmapAsync(
       Fn2<? super A, ? super B, ? extends R> fn, Iterable<? extends Args2<A, B>> args) {
-    return async(startMap(Adapters.star2(notNull(fn)), args, AUTO), null, null);
+    return async(startMap("starmap", Adapters.star2(notNull(fn)), args, AUTO), null, null);
   }
 
   @Override
@@ -149,78 +172,78 @@ public final class DefaultPool implements Pool {
       int chunksize,
       Consumer<? super List<R>> callback,
       Consumer<? super Throwable> errorCallback) {
-    return async(startMap(Adapters.star2(notNull(fn)), args, checkChunksize(chunksize)), callback, errorCallback);
+    return async(startMap("starmap", Adapters.star2(notNull(fn)), args, checkChunksize(chunksize)), callback, errorCallback);
   }
 
   @Override
   public <A, B, C, R> AsyncResult<List<R>> starmapAsync(
       Fn3<? super A, ? super B, ? super C, ? extends R> fn, Iterable<? extends Args3<A, B, C>> args) {
-    return async(startMap(Adapters.star3(notNull(fn)), args, AUTO), null, null);
+    return async(startMap("starmap", Adapters.star3(notNull(fn)), args, AUTO), null, null);
   }
 
   // ---------------------------------------------------------------- imap
 
   @Override
   public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return startStream(fn, iterator(items), null, AUTO, true);
+    return startStream(fn, iterator(items), null, AUTO, true, sizeOf(items));
   }
 
   @Override
   public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
-    return startStream(fn, iterator(items), null, checkChunksize(chunksize), true);
+    return startStream(fn, iterator(items), null, checkChunksize(chunksize), true, sizeOf(items));
   }
 
   @Override
   public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Iterator<? extends T> items) {
-    return startStream(fn, Objects.requireNonNull(items, "items"), null, AUTO, true);
+    return startStream(fn, Objects.requireNonNull(items, "items"), null, AUTO, true, -1);
   }
 
   @Override
   public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Iterator<? extends T> items, int chunksize) {
-    return startStream(fn, Objects.requireNonNull(items, "items"), null, checkChunksize(chunksize), true);
+    return startStream(fn, Objects.requireNonNull(items, "items"), null, checkChunksize(chunksize), true, -1);
   }
 
   @Override
   public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Stream<? extends T> items) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, AUTO, true);
+    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, AUTO, true, -1);
   }
 
   @Override
   public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, checkChunksize(chunksize), true);
+    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, checkChunksize(chunksize), true, -1);
   }
 
   @Override
   public <T, R> ResultIterator<R> imapUnordered(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return startStream(fn, iterator(items), null, AUTO, false);
+    return startStream(fn, iterator(items), null, AUTO, false, sizeOf(items));
   }
 
   @Override
   public <T, R> ResultIterator<R> imapUnordered(
       Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
-    return startStream(fn, iterator(items), null, checkChunksize(chunksize), false);
+    return startStream(fn, iterator(items), null, checkChunksize(chunksize), false, sizeOf(items));
   }
 
   @Override
   public <T, R> ResultIterator<R> imapUnordered(Fn<? super T, ? extends R> fn, Iterator<? extends T> items) {
-    return startStream(fn, Objects.requireNonNull(items, "items"), null, AUTO, false);
+    return startStream(fn, Objects.requireNonNull(items, "items"), null, AUTO, false, -1);
   }
 
   @Override
   public <T, R> ResultIterator<R> imapUnordered(
       Fn<? super T, ? extends R> fn, Iterator<? extends T> items, int chunksize) {
-    return startStream(fn, Objects.requireNonNull(items, "items"), null, checkChunksize(chunksize), false);
+    return startStream(fn, Objects.requireNonNull(items, "items"), null, checkChunksize(chunksize), false, -1);
   }
 
   @Override
   public <T, R> ResultIterator<R> imapUnordered(Fn<? super T, ? extends R> fn, Stream<? extends T> items) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, AUTO, false);
+    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, AUTO, false, -1);
   }
 
   @Override
   public <T, R> ResultIterator<R> imapUnordered(
       Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, checkChunksize(chunksize), false);
+    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, checkChunksize(chunksize), false, -1);
   }
 
   // ---------------------------------------------------------------- apply / submit
@@ -416,7 +439,7 @@ public final class DefaultPool implements Pool {
 
   // ---------------------------------------------------------------- plumbing
 
-  private MapCall startMap(Fn<Object, Object> fn, Iterable<?> items, int chunksize) {
+  private MapCall startMap(String operation, Fn<Object, Object> fn, Iterable<?> items, int chunksize) {
     Objects.requireNonNull(items, "items");
     engine.checkAccepting();
     Object[] all = items instanceof Collection<?> c ? c.toArray() : drain(items.iterator());
@@ -424,7 +447,7 @@ public final class DefaultPool implements Pool {
       return null;
     }
     int size = chunksize != AUTO ? chunksize : defaultChunksize(all.length);
-    return MapCall.start(engine, fn, all, size, timeout, null);
+    return MapCall.start(engine, fn, all, size, new CallSpec(operation, timeout, progress, null));
   }
 
   /** Python's rule: {@code ceil(n / (4 * workers))}. */
@@ -434,15 +457,20 @@ public final class DefaultPool implements Pool {
   }
 
   private MapCall startOne(Fn<Object, Object> fn, Runnable origin) {
-    return MapCall.start(engine, fn, new Object[] {null}, 1, timeout, origin);
+    return MapCall.start(engine, fn, new Object[] {null}, 1, new CallSpec("apply", timeout, Progress.OFF, origin));
   }
 
   @SuppressWarnings("unchecked")
   private <R> ResultIterator<R> startStream(
-      Fn<?, ?> fn, Iterator<?> items, AutoCloseable resource, int chunksize, boolean ordered) {
+      Fn<?, ?> fn, Iterator<?> items, AutoCloseable resource, int chunksize, boolean ordered, long total) {
     Fn<Object, Object> f = Adapters.fn(notNull(fn));
+    CallSpec spec = new CallSpec(ordered ? "imap" : "imapUnordered", timeout, progress, null);
     return (ResultIterator<R>) (ResultIterator<?>) StreamCall.start(
-        engine, f, items, resource, chunksize == AUTO ? 1 : chunksize, ordered, timeout);
+        engine, f, items, resource, chunksize == AUTO ? 1 : chunksize, ordered, spec, total);
+  }
+
+  private static long sizeOf(Iterable<?> items) {
+    return items instanceof Collection<?> c ? c.size() : -1;
   }
 
   @SuppressWarnings("unchecked")

@@ -1,14 +1,19 @@
 package dev.procpool.internal;
 
+import dev.procpool.PoolListener;
+import dev.procpool.PoolStats;
 import dev.procpool.PoolTerminatedException;
+import dev.procpool.Progress;
 import dev.procpool.TaskTimeoutException;
 import dev.procpool.WorkerDiedException;
 import dev.procpool.WorkerStartException;
 import dev.procpool.spi.Backend;
 import dev.procpool.spi.Chunk;
 import dev.procpool.spi.Loss;
+import dev.procpool.spi.ProgressRenderer;
 import dev.procpool.spi.WorkSink;
 import dev.procpool.spi.WorkSource;
+import dev.procpool.spi.WorkerActivity;
 import dev.procpool.spi.WorkerEvent;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
@@ -45,6 +50,9 @@ final class Engine implements WorkSource, WorkSink {
   private final Set<Call> active = new LinkedHashSet<>();
   private State state = State.RUNNING;
   private WorkerStartException broken;
+  private final StatsRecorder stats = new StatsRecorder();
+  private volatile ProgressRenderer renderer;
+  private volatile boolean rendererMissing;
 
   /** Runs user callbacks and completes user-visible futures, one at a time, off the workers' threads. */
   final ExecutorService results;
@@ -77,6 +85,49 @@ final class Engine implements WorkSource, WorkSink {
     } finally {
       lock.unlock();
     }
+    call.tracker = tracker(call);
+  }
+
+  /** Opens the call's listeners: the pool's, and a progress bar if the call asks for one. */
+  private Tracker tracker(Call call) {
+    Progress progress = call.spec.progress();
+    boolean barWanted = progress != Progress.OFF && !call.spec.operation().equals("apply");
+    boolean terminal = barWanted && Terminal.stderrIsTerminal();
+    boolean bar = barWanted && (terminal || progress == Progress.ALWAYS);
+    ProgressRenderer renderer = bar ? renderer() : null;
+    if (settings.listener() == null && renderer == null) {
+      return null;
+    }
+    List<PoolListener> listeners = new ArrayList<>(2);
+    Tracker tracker = new Tracker(call.id(), call.spec.operation(), call.total, listeners);
+    if (settings.listener() != null) {
+      listeners.add(settings.listener());
+    }
+    if (renderer != null) {
+      listeners.add(renderer.open(tracker, terminal));
+    }
+    tracker.started();
+    return tracker;
+  }
+
+  private ProgressRenderer renderer() {
+    ProgressRenderer r = renderer;
+    if (r == null && !rendererMissing) {
+      synchronized (this) {
+        if (renderer == null && !rendererMissing) {
+          r = java.util.ServiceLoader.load(ProgressRenderer.class, Engine.class.getClassLoader())
+              .findFirst().orElse(null);
+          if (r == null) {
+            rendererMissing = true;
+            LOG.log(Level.WARNING, settings.poolName() + ": a progress bar was asked for, but no renderer is on the"
+                + " class path; add the dependency dev.procpool:procpool-progress to see it");
+          }
+          renderer = r;
+        }
+        r = renderer;
+      }
+    }
+    return r;
   }
 
   /** Throws the exception a new call gets from a pool that takes no new work. */
@@ -386,7 +437,17 @@ final class Engine implements WorkSource, WorkSink {
   }
 
   @Override
+  public void activity(WorkerActivity activity) {
+    stats.activity(activity);
+  }
+
+  PoolStats stats() {
+    return stats.snapshot();
+  }
+
+  @Override
   public void workerEvent(WorkerEvent event) {
+    stats.event(event);
     Level level = switch (event.kind()) {
       case DIED, TIMED_OUT -> Level.WARNING;
       case STARTED, EXITED, RECYCLED -> Level.DEBUG;

@@ -1,5 +1,7 @@
 package dev.procpool.internal;
 
+import dev.procpool.PoolListener;
+import dev.procpool.Progress;
 import java.time.Duration;
 
 /**
@@ -9,5 +11,14 @@ import java.time.Duration;
  * @param readAheadChunks how many chunks an imap call may read ahead of its consumer
  * @param retries how many more times an item whose worker died is run
  * @param taskTimeout the default per-item timeout, or null
+ * @param listener the pool's listener, or null
+ * @param progress whether calls show a progress bar unless a call says otherwise
  */
-public record EngineSettings(String poolName, int readAheadChunks, int retries, Duration taskTimeout) {}
+public record EngineSettings(
+    String poolName, int readAheadChunks, int retries, Duration taskTimeout, PoolListener listener, Progress progress) {
+
+  /** Settings without a listener or progress bar. */
+  public EngineSettings(String poolName, int readAheadChunks, int retries, Duration taskTimeout) {
+    this(poolName, readAheadChunks, retries, taskTimeout, null, Progress.OFF);
+  }
+}

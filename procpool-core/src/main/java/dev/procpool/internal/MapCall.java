@@ -1,7 +1,6 @@
 package dev.procpool.internal;
 
 import dev.procpool.Fn;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -19,17 +18,16 @@ final class MapCall extends Call {
   /** Completes with the results in input order, or exceptionally with the failure record. */
   final CompletableFuture<List<Object>> done = new CompletableFuture<>();
 
-  private MapCall(Engine engine, Fn<Object, Object> fn, int size, Duration timeout, Runnable origin) {
-    super(engine, fn, timeout, origin);
+  private MapCall(Engine engine, Fn<Object, Object> fn, int size, CallSpec spec) {
+    super(engine, fn, spec, size);
     this.values = new Object[size];
     this.resolved = new BitSet(size);
     this.remaining = size;
   }
 
   /** Registers the call and queues its items in chunks of {@code chunksize}. */
-  static MapCall start(
-      Engine engine, Fn<Object, Object> fn, Object[] items, int chunksize, Duration timeout, Runnable origin) {
-    MapCall call = new MapCall(engine, fn, items.length, timeout, origin);
+  static MapCall start(Engine engine, Fn<Object, Object> fn, Object[] items, int chunksize, CallSpec spec) {
+    MapCall call = new MapCall(engine, fn, items.length, spec);
     engine.register(call);
     List<Object> all = Arrays.asList(items);
     List<WorkChunk> chunks = new ArrayList<>(items.length / chunksize + 1);
@@ -42,7 +40,7 @@ final class MapCall extends Call {
 
   /** An already-completed call for an empty input; never registered with the engine. */
   static MapCall empty(Engine engine) {
-    MapCall call = new MapCall(engine, null, 0, null, null);
+    MapCall call = new MapCall(engine, null, 0, new CallSpec("map", null, dev.procpool.Progress.OFF, null));
     call.done.complete(new ArrayList<>());
     return call;
   }
@@ -50,6 +48,7 @@ final class MapCall extends Call {
   @Override
   void onResults(long firstIndex, List<?> results) {
     boolean complete;
+    int fresh = 0;
     synchronized (this) {
       if (done.isDone()) {
         return;
@@ -59,11 +58,13 @@ final class MapCall extends Call {
         if (!resolved.get(first + k)) {
           resolved.set(first + k);
           values[first + k] = results.get(k);
-          remaining--;
+          fresh++;
         }
       }
+      remaining -= fresh;
       complete = remaining == 0;
     }
+    progressed(fresh, 0);
     if (complete) {
       done.complete(new ArrayList<>(Arrays.asList(values)));
       finish();
@@ -78,6 +79,7 @@ final class MapCall extends Call {
       }
       resolved.set((int) index);
     }
+    progressed(0, 1);
     markCancelled();
     done.completeExceptionally(Failures.record(index, error, byPool));
     finish();

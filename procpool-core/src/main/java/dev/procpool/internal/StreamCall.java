@@ -62,8 +62,9 @@ final class StreamCall extends Call implements ResultIterator<Object> {
       AutoCloseable inputResource,
       int chunksize,
       boolean ordered,
-      Duration timeout) {
-    super(engine, fn, timeout, null);
+      CallSpec spec,
+      long total) {
+    super(engine, fn, spec, total);
     this.input = input;
     this.inputResource = inputResource;
     this.chunksize = chunksize;
@@ -79,8 +80,9 @@ final class StreamCall extends Call implements ResultIterator<Object> {
       AutoCloseable inputResource,
       int chunksize,
       boolean ordered,
-      Duration timeout) {
-    StreamCall call = new StreamCall(engine, fn, input, inputResource, chunksize, ordered, timeout);
+      CallSpec spec,
+      long total) {
+    StreamCall call = new StreamCall(engine, fn, input, inputResource, chunksize, ordered, spec, total);
     engine.register(call);
     try {
       engine.feeders.execute(call::feed);
@@ -137,6 +139,10 @@ final class StreamCall extends Call implements ResultIterator<Object> {
           if (end) {
             inputDone = true;
             inputError = error;
+            Tracker t = tracker;
+            if (t != null) {
+              t.total(read);
+            }
           }
           idle = inputDone && outstanding.isEmpty();
           changed.signalAll();
@@ -179,16 +185,20 @@ final class StreamCall extends Call implements ResultIterator<Object> {
   @Override
   void onResults(long firstIndex, List<?> results) {
     boolean idle;
+    int fresh = 0;
     lock.lock();
     try {
       for (int k = 0; k < results.size(); k++) {
         Object v = results.get(k);
-        arrive(firstIndex + k, v == null ? NULL : v);
+        if (arrive(firstIndex + k, v == null ? NULL : v)) {
+          fresh++;
+        }
       }
       idle = inputDone && outstanding.isEmpty();
     } finally {
       lock.unlock();
     }
+    progressed(fresh, 0);
     if (idle) {
       finish();
     }
@@ -197,21 +207,26 @@ final class StreamCall extends Call implements ResultIterator<Object> {
   @Override
   void onFailure(long index, Throwable error, boolean byPool) {
     boolean idle;
+    boolean fresh;
     lock.lock();
     try {
-      arrive(index, new Failure(Failures.record(index, error, byPool)));
+      fresh = arrive(index, new Failure(Failures.record(index, error, byPool)));
       idle = inputDone && outstanding.isEmpty();
     } finally {
       lock.unlock();
+    }
+    if (fresh) {
+      progressed(0, 1);
     }
     if (idle) {
       finish();
     }
   }
 
-  private void arrive(long index, Object outcome) {
+  /** Records an outcome; false for a duplicate, or for an item given up on. */
+  private boolean arrive(long index, Object outcome) {
     if (!outstanding.remove(index)) {
-      return; // a duplicate, or for an item given up on
+      return false;
     }
     if (ordered) {
       buffered.put(index, outcome);
@@ -219,6 +234,7 @@ final class StreamCall extends Call implements ResultIterator<Object> {
       arrived.add(outcome);
     }
     changed.signalAll();
+    return true;
   }
 
   @Override

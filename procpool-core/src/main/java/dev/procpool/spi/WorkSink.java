@@ -55,4 +55,11 @@ public interface WorkSink {
    * @param event the event
    */
   default void workerEvent(WorkerEvent event) {}
+
+  /**
+   * Records what a worker did, for statistics only.
+   *
+   * @param activity the worker's tasks, busy time and bytes since its last report
+   */
+  default void activity(WorkerActivity activity) {}
 }

@@ -1,12 +1,14 @@
 package dev.procpool.internal.threads;
 
 import dev.procpool.Fn;
+import dev.procpool.internal.WorkerScope;
 import dev.procpool.spi.Backend;
 import dev.procpool.spi.Chunk;
 import dev.procpool.spi.Job;
 import dev.procpool.spi.Loss;
 import dev.procpool.spi.WorkSink;
 import dev.procpool.spi.WorkSource;
+import dev.procpool.spi.WorkerActivity;
 import dev.procpool.spi.WorkerEvent;
 import dev.procpool.spi.WorkerSettings;
 import java.time.Duration;
@@ -162,6 +164,8 @@ public final class ThreadBackend implements Backend {
 
     @Override
     public void run() {
+      long born = System.nanoTime();
+      WorkerScope.enterThreadScope();
       try {
         if (settings.initializer() != null) {
           try {
@@ -171,7 +175,7 @@ public final class ThreadBackend implements Backend {
             return;
           }
         }
-        sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.STARTED, ""));
+        sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.STARTED, "", System.nanoTime() - born));
         long tasks = 0;
         while (!terminated) {
           Chunk chunk = source.take();
@@ -179,10 +183,12 @@ public final class ThreadBackend implements Backend {
             sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.EXITED, ""));
             return;
           }
+          long began = System.nanoTime();
           int ran = runChunk(chunk);
           if (ran < 0) {
             return; // abandoned after a timeout; a replacement already runs
           }
+          sink.activity(new WorkerActivity(id, ran, System.nanoTime() - began, 0, 0));
           tasks += ran;
           if (settings.maxTasksPerWorker() > 0 && tasks >= settings.maxTasksPerWorker()) {
             sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.RECYCLED, "after " + tasks + " tasks"));
@@ -193,6 +199,7 @@ public final class ThreadBackend implements Backend {
       } catch (InterruptedException e) {
         // terminated
       } finally {
+        WorkerScope.exitThreadScope();
         left(this);
       }
     }

@@ -1,0 +1,108 @@
+package dev.procpool.internal;
+
+import dev.procpool.CallProgress;
+import dev.procpool.PoolListener;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counts one call's outcomes and tells the call's listeners (the pool's, and its progress bar). */
+final class Tracker implements CallProgress {
+  private static final System.Logger LOG = System.getLogger("dev.procpool");
+
+  private final long callId;
+  private final String operation;
+  private volatile long total;
+  private final long startNanos = System.nanoTime();
+  private final LongAdder done = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final List<PoolListener> listeners;
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private final AtomicBoolean complained = new AtomicBoolean();
+
+  Tracker(long callId, String operation, long total, List<PoolListener> listeners) {
+    this.callId = callId;
+    this.operation = operation;
+    this.total = total;
+    this.listeners = listeners;
+  }
+
+  void started() {
+    for (PoolListener l : listeners) {
+      guard(() -> l.callStarted(this));
+    }
+  }
+
+  void done(int succeeded, int failures) {
+    if (succeeded + failures == 0) {
+      return;
+    }
+    done.add(succeeded + failures);
+    if (failures > 0) {
+      failed.add(failures);
+    }
+    for (PoolListener l : listeners) {
+      guard(() -> l.progressed(this));
+    }
+  }
+
+  /** A lazy call learned its total when its input ended. */
+  void total(long total) {
+    this.total = total;
+  }
+
+  void finished() {
+    if (finished.compareAndSet(false, true)) {
+      for (PoolListener l : listeners) {
+        guard(() -> l.callFinished(this));
+      }
+    }
+  }
+
+  private void guard(Runnable event) {
+    try {
+      event.run();
+    } catch (RuntimeException e) {
+      if (complained.compareAndSet(false, true)) {
+        LOG.log(Level.WARNING, "a PoolListener threw; the pool goes on (reported once per call)", e);
+      }
+    }
+  }
+
+  @Override
+  public long callId() {
+    return callId;
+  }
+
+  @Override
+  public String operation() {
+    return operation;
+  }
+
+  @Override
+  public long total() {
+    return total;
+  }
+
+  @Override
+  public long done() {
+    return done.sum();
+  }
+
+  @Override
+  public long failed() {
+    return failed.sum();
+  }
+
+  @Override
+  public Duration elapsed() {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  @Override
+  public String toString() {
+    return operation + "[" + done() + "/" + (total < 0 ? "?" : total) + ", " + failed() + " failed]";
+  }
+}
