@@ -27,6 +27,18 @@ import java.util.Objects;
 public interface Fn<T, R> extends Serializable {
 
   /**
+   * Returns its argument, typed as a {@code Fn}, so that a method reference can be bound or
+   * composed in one expression: {@code Fn<Integer, Integer> square = Fn.of(Utils::f);}.
+   *
+   * @param fn the function
+   * @return {@code fn}
+   * @throws NullPointerException if {@code fn} is null
+   */
+  static <T, R> Fn<T, R> of(Fn<T, R> fn) {
+    return java.util.Objects.requireNonNull(fn, "fn");
+  }
+
+  /**
    * Applies this function to one item.
    *
    * @param item the item, possibly {@code null} if the input holds nulls

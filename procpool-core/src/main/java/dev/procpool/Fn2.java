@@ -26,6 +26,18 @@ import java.util.Objects;
 public interface Fn2<A, B, R> extends Serializable {
 
   /**
+   * Returns its argument, typed as a {@code Fn2}, so that a method reference can be bound or
+   * composed in one expression: {@code Fn2.of(Utils::g).bindFirst(2)   // partial(g, 2)}.
+   *
+   * @param fn the function
+   * @return {@code fn}
+   * @throws NullPointerException if {@code fn} is null
+   */
+  static <A, B, R> Fn2<A, B, R> of(Fn2<A, B, R> fn) {
+    return java.util.Objects.requireNonNull(fn, "fn");
+  }
+
+  /**
    * Applies this function.
    *
    * @param a the first argument
