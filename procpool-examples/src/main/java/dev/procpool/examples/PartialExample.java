@@ -50,14 +50,13 @@ public final class PartialExample {
 
   public static List<List<Integer>> run(Pool pool) {
     System.out.println("--- functools.partial");
-    Fn2<Integer, Integer, Integer> g = Utils::g;
     List<Integer> range3 = List.of(0, 1, 2); // range(3)
 
-    Fn<Integer, Integer> func = g.bindFirst(2); // partial(g, 2): a = 2, the item goes to b
+    Fn<Integer, Integer> func = Fn2.of(Utils::g).bindFirst(2); // partial(g, 2): a = 2, the item goes to b
     List<Integer> ret = pool.map(func, range3);
     System.out.println("partial(g, 2):   " + ret); // [2, 3, 4]
 
-    func = g.bindSecond(3); // partial(g, b=3): b = 3, the item goes to a
+    func = Fn2.of(Utils::g).bindSecond(3); // partial(g, b=3): b = 3, the item goes to a
     List<Integer> res = pool.map(func, range3);
     System.out.println("partial(g, b=3): " + res); // [3, 4, 5] (the article prints ret here by mistake)
 
@@ -65,8 +64,7 @@ public final class PartialExample {
     // pool.map passes the item positionally, to a again: "got multiple values for argument 'a'".
     // Binding is positional and typed in procpool: bindFirst(2) fixes a and returns a function of b
     // alone, so the item can only go to b: sub(2, 0), sub(2, 1), sub(2, 2).
-    Fn2<Integer, Integer, Integer> sub = Utils::sub;
-    List<Integer> diffs = pool.map(sub.bindFirst(2), range3);
+    List<Integer> diffs = pool.map(Fn2.of(Utils::sub).bindFirst(2), range3);
     System.out.println("partial(sub, a=2) as sub.bindFirst(2): " + diffs); // [2, 1, 0]
 
     return List.of(ret, res, diffs);
