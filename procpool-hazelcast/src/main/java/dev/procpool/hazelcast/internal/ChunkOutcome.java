@@ -1,0 +1,82 @@
+package dev.procpool.hazelcast.internal;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializable;
+import java.io.IOException;
+
+/** What a member answers for a {@link ChunkTask}. */
+public final class ChunkOutcome implements DataSerializable {
+
+  /** What became of the chunk. */
+  enum Kind {
+    /** Items {@code 0..ran-1} have an outcome; the rest (if any) were skipped because the job is over. */
+    DONE,
+    /** Like DONE, but the item at {@code timedOutOffset} ran past the job's timeout and was stopped. */
+    TIMED_OUT,
+    /** The member is leaving: the chunk was not started and goes back to the caller. */
+    HANDED_BACK,
+    /** The job was already over on the member; nothing ran. */
+    SKIPPED,
+    /** The member lacks the pool's spec or the job's function (evicted, or overtaken): send them again. */
+    NEED_CODE,
+    /** A member worker's initializer threw; {@code error} holds it. */
+    INIT_FAILED,
+    /** A class the chunk needs is not on the member's classpath; {@code missingClass} names it. */
+    CLASS_MISSING
+  }
+
+  Kind kind;
+  int ran;
+  /** Hazelcast-serialized list of the results of items {@code 0..ran-1} (null where an item failed). */
+  byte[] results;
+  int[] failedOffsets = new int[0];
+  byte[][] failures = new byte[0][];
+  int timedOutOffset = -1;
+  byte[] error;
+  String missingClass;
+  String message;
+  String member;
+
+  /** For Hazelcast's deserialization. */
+  public ChunkOutcome() {}
+
+  ChunkOutcome(Kind kind, String member) {
+    this.kind = kind;
+    this.member = member;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeByte(kind.ordinal());
+    out.writeInt(ran);
+    out.writeByteArray(results);
+    out.writeIntArray(failedOffsets);
+    out.writeInt(failures.length);
+    for (byte[] f : failures) {
+      out.writeByteArray(f);
+    }
+    out.writeInt(timedOutOffset);
+    out.writeByteArray(error);
+    out.writeString(missingClass);
+    out.writeString(message);
+    out.writeString(member);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    kind = Kind.values()[in.readByte()];
+    ran = in.readInt();
+    results = in.readByteArray();
+    failedOffsets = in.readIntArray();
+    failures = new byte[in.readInt()][];
+    for (int i = 0; i < failures.length; i++) {
+      failures[i] = in.readByteArray();
+    }
+    timedOutOffset = in.readInt();
+    error = in.readByteArray();
+    missingClass = in.readString();
+    message = in.readString();
+    member = in.readString();
+  }
+}

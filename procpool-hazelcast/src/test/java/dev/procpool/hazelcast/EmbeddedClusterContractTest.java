@@ -1,0 +1,32 @@
+package dev.procpool.hazelcast;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import dev.procpool.PoolBuilder;
+import dev.procpool.contract.PoolContract;
+import dev.procpool.hazelcast.internal.ClusterConfigs;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The Pool contract on one embedded member in the test's JVM. The member is started once and shared by
+ * every test of the class, Jupiter's and jqwik's alike (jqwik does not run Jupiter's class callbacks), and
+ * stops with the test JVM through Hazelcast's shutdown hook.
+ */
+class EmbeddedClusterContractTest extends PoolContract {
+  private static HazelcastInstance member;
+
+  static synchronized HazelcastInstance member() {
+    if (member == null || !member.getLifecycleService().isRunning()) {
+      member = Hazelcast.newHazelcastInstance(ClusterConfigs.member("procpool-test-" + UUID.randomUUID(),
+          "127.0.0.1", 5701, List.of("127.0.0.1"), 2, Duration.ofSeconds(5)));
+    }
+    return member;
+  }
+
+  @Override
+  protected PoolBuilder backend(PoolBuilder builder, int workers) {
+    return builder.backend(ClusterPools.backend(member()), workers);
+  }
+}
