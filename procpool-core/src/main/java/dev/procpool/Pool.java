@@ -76,6 +76,23 @@ public interface Pool extends ExecutorService, AutoCloseable {
   }
 
   /**
+   * Creates a pool of {@code workers} worker JVMs, Python's {@code Pool(processes=n)}: for work that
+   * may crash, leak, hang, exhaust memory or use libraries that are not thread-safe. Each worker is a
+   * separate process started with this JVM's {@code java} and classpath; a worker that dies or runs
+   * past a timeout is replaced, and only the item that was running on it fails. Functions, items and
+   * results must be {@link java.io.Serializable} ({@link Fn}, {@link Task} and the other procpool
+   * function types are, when what they capture is). See {@link PoolBuilder#processes(int)} for the
+   * settings.
+   *
+   * @param workers the number of worker processes, at least 1
+   * @return a running pool; its workers are still starting
+   * @throws IllegalArgumentException if {@code workers < 1}
+   */
+  static Pool processes(int workers) {
+    return builder().processes(workers).build();
+  }
+
+  /**
    * Returns a builder for a pool with more settings than {@link #threads(int)} offers.
    *
    * @return a new builder

@@ -2,10 +2,17 @@ package dev.procpool;
 
 import dev.procpool.internal.DefaultPool;
 import dev.procpool.internal.EngineSettings;
+import dev.procpool.internal.process.ProcessBackend;
+import dev.procpool.internal.process.ProcessOptions;
 import dev.procpool.internal.threads.ThreadBackend;
 import dev.procpool.spi.BackendFactory;
 import dev.procpool.spi.WorkerSettings;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -41,8 +48,36 @@ public final class PoolBuilder {
   private Integer retries;
   private String name;
   private boolean built;
+  private boolean processes;
+  private List<String> jvmOptions;
+  private List<Path> extraClasspath;
+  private Map<String, String> environment;
+  private Map<String, String> systemProperties;
+  private WorkerOutput workerOutput;
 
   PoolBuilder() {}
+
+  /**
+   * What happens to what worker processes print on their stdout and stderr.
+   *
+   * @see #workerOutput(WorkerOutput)
+   */
+  public enum WorkerOutput {
+    /**
+     * Each whole line goes to this JVM's {@link System#out} or {@link System#err} (as they are when the
+     * line arrives), prefixed with the pool's name and the worker's id, such as {@code [pool-1 w2] }.
+     * Lines of different workers never interleave mid-line. The default.
+     */
+    FORWARD,
+    /** Dropped. The last lines of stderr are still kept, to explain a worker that fails to start. */
+    DISCARD,
+    /**
+     * Written straight to this process's own stdout and stderr, without a prefix and without passing
+     * through this JVM; lines of different workers may interleave, and {@link System#setOut} does not
+     * apply.
+     */
+    INHERIT
+  }
 
   /**
    * Runs the work on {@code workers} threads in this JVM. This is the default backend, with
@@ -57,6 +92,131 @@ public final class PoolBuilder {
     checkWorkers(workers);
     chooseBackend("threads(" + workers + ")", ThreadBackend::new);
     this.workers = workers;
+    return this;
+  }
+
+  /**
+   * Runs the work on {@code workers} worker JVMs, Python's {@code Pool(processes=n)}: each worker is a
+   * separate process started with this JVM's own {@code java} and classpath, so a task that crashes,
+   * calls {@code System.exit}, runs out of memory or hangs past its timeout takes down only its worker,
+   * which the pool replaces. Functions, items and results must be {@link java.io.Serializable}; one
+   * that is not fails with an {@link IllegalArgumentException} (as the item's cause) naming the class.
+   *
+   * <p>Workers start in parallel when the pool is built, and the first tasks run as soon as the first
+   * worker is ready. Worker-process settings: {@link #jvmOptions}, {@link #extraClasspath},
+   * {@link #environment}, {@link #systemProperties}, {@link #workerOutput}.
+   *
+   * @param workers the number of worker processes, at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if {@code workers < 1}
+   * @throws IllegalStateException if a backend was already chosen
+   */
+  public PoolBuilder processes(int workers) {
+    checkWorkers(workers);
+    chooseBackend("processes(" + workers + ")", null);
+    this.processes = true;
+    this.workers = workers;
+    return this;
+  }
+
+  /**
+   * Passes options to each worker process's {@code java} command, such as {@code -Xmx256m} to cap its
+   * heap or {@code -XX:+UseSerialGC}. Only for {@link #processes(int)}. Default: none (the JVM's own
+   * defaults, which size the heap from the machine's memory).
+   *
+   * @param options JVM options, each starting with {@code -}
+   * @return this builder
+   * @throws IllegalArgumentException if an option does not start with {@code -}, or sets the classpath
+   *     (use {@link #extraClasspath}) or a main jar
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder jvmOptions(String... options) {
+    Objects.requireNonNull(options, "options");
+    List<String> list = new ArrayList<>();
+    for (String o : options) {
+      Objects.requireNonNull(o, "a JVM option is null");
+      if (!o.startsWith("-")) {
+        throw new IllegalArgumentException("JVM options start with '-', got \"" + o + "\"");
+      }
+      if (List.of("-cp", "-classpath", "--class-path", "-jar").contains(o) || o.startsWith("--class-path=")) {
+        throw new IllegalArgumentException("the JVM option " + o + " is not allowed: workers use this JVM's classpath;"
+            + " add entries with extraClasspath(..)");
+      }
+      list.add(o);
+    }
+    requireUnset("jvmOptions", jvmOptions);
+    this.jvmOptions = List.copyOf(list);
+    return this;
+  }
+
+  /**
+   * Adds entries after the classpath worker processes inherit from this JVM, for classes only the
+   * workers need. Only for {@link #processes(int)}. Default: none.
+   *
+   * @param entries jars or directories
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder extraClasspath(Path... entries) {
+    Objects.requireNonNull(entries, "entries");
+    List<Path> list = new ArrayList<>();
+    for (Path p : entries) {
+      list.add(Objects.requireNonNull(p, "a classpath entry is null"));
+    }
+    requireUnset("extraClasspath", extraClasspath);
+    this.extraClasspath = List.copyOf(list);
+    return this;
+  }
+
+  /**
+   * Sets environment variables of worker processes, on top of the environment they inherit from this
+   * JVM. Only for {@link #processes(int)}. Default: the inherited environment unchanged.
+   *
+   * @param variables names and values
+   * @return this builder
+   * @throws IllegalArgumentException if a name is empty or contains {@code '='} or a NUL character
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder environment(Map<String, String> variables) {
+    Map<String, String> copy = checkedCopy(variables, "environment variable");
+    for (Map.Entry<String, String> e : copy.entrySet()) {
+      if (e.getKey().indexOf('\0') >= 0 || e.getValue().indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("the environment variable " + e.getKey() + " contains a NUL character");
+      }
+    }
+    requireUnset("environment", environment);
+    this.environment = copy;
+    return this;
+  }
+
+  /**
+   * Sets system properties in worker processes (as {@code -Dname=value}). Only for
+   * {@link #processes(int)}. Default: none beyond the JVM's own.
+   *
+   * @param properties names and values
+   * @return this builder
+   * @throws IllegalArgumentException if a name is empty or contains {@code '='}
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder systemProperties(Map<String, String> properties) {
+    Map<String, String> copy = checkedCopy(properties, "system property");
+    requireUnset("systemProperties", systemProperties);
+    this.systemProperties = copy;
+    return this;
+  }
+
+  /**
+   * Chooses what happens to what worker processes print. Only for {@link #processes(int)}. Default:
+   * {@link WorkerOutput#FORWARD}.
+   *
+   * @param output forward, discard or inherit
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder workerOutput(WorkerOutput output) {
+    Objects.requireNonNull(output, "output");
+    requireUnset("workerOutput", workerOutput);
+    this.workerOutput = output;
     return this;
   }
 
@@ -191,15 +351,32 @@ public final class PoolBuilder {
    * first worker is ready.
    *
    * @return a running pool
-   * @throws IllegalStateException if this builder already built a pool
+   * @throws IllegalStateException if this builder already built a pool, or a worker-process setting
+   *     was made for a backend other than {@link #processes(int)}
    */
   public Pool build() {
     if (built) {
       throw new IllegalStateException("this builder already built a pool; use a new Pool.builder()");
     }
-    built = true;
-    if (backend == null) {
+    if (backendName == null) {
       threads(Runtime.getRuntime().availableProcessors());
+    }
+    if (!processes) {
+      rejectProcessOnly("jvmOptions", jvmOptions);
+      rejectProcessOnly("extraClasspath", extraClasspath);
+      rejectProcessOnly("environment", environment);
+      rejectProcessOnly("systemProperties", systemProperties);
+      rejectProcessOnly("workerOutput", workerOutput);
+    }
+    built = true;
+    if (processes) {
+      ProcessOptions options = new ProcessOptions(
+          jvmOptions == null ? List.of() : jvmOptions,
+          extraClasspath == null ? List.of() : extraClasspath,
+          environment == null ? Map.of() : environment,
+          systemProperties == null ? Map.of() : systemProperties,
+          workerOutput == null ? WorkerOutput.FORWARD : workerOutput);
+      backend = settings -> new ProcessBackend(settings, options);
     }
     String poolName = name != null ? name : "pool-" + POOL_NUMBER.incrementAndGet();
     WorkerSettings settings =
@@ -225,8 +402,29 @@ public final class PoolBuilder {
     }
   }
 
+  private void rejectProcessOnly(String setting, Object value) {
+    if (value != null) {
+      throw new IllegalStateException(setting + "(..) applies only to worker processes, but the backend is "
+          + backendName + "; choose processes(n) or remove " + setting + "(..)");
+    }
+  }
+
+  private static Map<String, String> checkedCopy(Map<String, String> map, String what) {
+    Objects.requireNonNull(map, what + "s");
+    Map<String, String> copy = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : map.entrySet()) {
+      String key = Objects.requireNonNull(e.getKey(), "a " + what + " name is null");
+      String value = Objects.requireNonNull(e.getValue(), "the " + what + " " + key + " has a null value");
+      if (key.isEmpty() || key.indexOf('=') >= 0) {
+        throw new IllegalArgumentException("a " + what + " name must be non-empty and without '=', got \"" + key + "\"");
+      }
+      copy.put(key, value);
+    }
+    return copy;
+  }
+
   private void chooseBackend(String description, BackendFactory factory) {
-    if (backend != null) {
+    if (backendName != null) {
       throw new IllegalStateException(
           "the backend was already chosen: " + backendName + "; choose one of threads(..), backend(..)");
     }

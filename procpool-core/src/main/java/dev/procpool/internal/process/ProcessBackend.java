@@ -1,0 +1,336 @@
+package dev.procpool.internal.process;
+
+import dev.procpool.spi.Backend;
+import dev.procpool.spi.Job;
+import dev.procpool.spi.WorkSink;
+import dev.procpool.spi.WorkSource;
+import dev.procpool.spi.WorkerSettings;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Runs chunks in worker JVMs, one {@link WorkerProcess} each, connected over Unix domain sockets in a
+ * private directory and authenticated with a per-pool secret. The engine owns what happens to items;
+ * this backend moves chunks and reports outcomes and losses, replaces workers that die, time out or
+ * reach their task limit, and makes sure no worker outlives the pool.
+ *
+ * <p>Thread-safe.
+ */
+public final class ProcessBackend implements Backend {
+  /** How often timeouts and stuck prefetches are checked; bounds how late a timeout is enforced. */
+  private static final long SWEEP_MILLIS = 25;
+
+  private final WorkerSettings settings;
+  private final ProcessOptions options;
+  private final ClassLoader loader;
+  private final AtomicInteger workerIds = new AtomicInteger();
+  private final Set<WorkerProcess> live = ConcurrentHashMap.newKeySet();
+  /** Each job's function, Java-serialized once for all workers, or why it cannot be. */
+  private final ConcurrentHashMap<Long, Object> functions = new ConcurrentHashMap<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition retired = lock.newCondition();
+
+  private volatile WorkSource source;
+  private volatile WorkSink sink;
+  private volatile boolean terminated;
+  private volatile boolean broken;
+  private volatile byte[] secret;
+  private volatile byte[] initializer;
+  private volatile PrivateDirectory directory;
+  private volatile WorkerLauncher launcher;
+  private volatile ScheduledThreadPoolExecutor timer;
+  private ScheduledFuture<?> sweeper;
+  private boolean cleanedUp;
+
+  /**
+   * Creates the backend; worker processes start in {@link #start}.
+   *
+   * @param settings the pool's worker settings
+   * @param options the process options from the builder
+   */
+  public ProcessBackend(WorkerSettings settings, ProcessOptions options) {
+    this.settings = settings;
+    this.options = options;
+    ClassLoader context = Thread.currentThread().getContextClassLoader();
+    this.loader = context != null ? context : ProcessBackend.class.getClassLoader();
+  }
+
+  @Override
+  public int workers() {
+    return settings.workers();
+  }
+
+  @Override
+  public void start(WorkSource source, WorkSink sink) {
+    this.source = source;
+    this.sink = sink;
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread thread = new Thread(r, "procpool-" + settings.poolName() + "-process-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    timer = t;
+    try {
+      secret = Auth.randomBytes();
+      initializer = encodeInitializer();
+      PrivateDirectory dir = PrivateDirectory.create();
+      WorkerReaper.register(dir);
+      directory = dir;
+      launcher = new WorkerLauncher(options, dir, loader);
+    } catch (IOException | IllegalArgumentException e) {
+      startFailed("worker processes cannot be started: " + e.getMessage(), e);
+      cleanUp();
+      return;
+    }
+    lock.lock();
+    try {
+      sweeper = t.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    } finally {
+      lock.unlock();
+    }
+    for (int i = 0; i < settings.workers(); i++) {
+      spawn();
+    }
+  }
+
+  private byte[] encodeInitializer() {
+    if (settings.initializer() == null) {
+      return new byte[0];
+    }
+    try {
+      return Codec.serialize(settings.initializer());
+    } catch (NotSerializableException e) {
+      throw new IllegalArgumentException("the initializer cannot be sent to worker processes: it is or captures "
+          + e.getMessage() + ", which is not Serializable", e);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("the initializer cannot be serialized for worker processes: " + e, e);
+    }
+  }
+
+  private void spawn() {
+    if (stopping()) {
+      return;
+    }
+    WorkerProcess w = new WorkerProcess(this, workerIds.incrementAndGet());
+    live.add(w);
+    if (terminated) {
+      w.terminate();
+    }
+    w.start();
+  }
+
+  @Override
+  public void jobFinished(Job job) {
+    functions.remove(job.id());
+    for (WorkerProcess w : live) {
+      w.forget(job.id());
+    }
+  }
+
+  @Override
+  public void interrupt(Job job) {
+    for (WorkerProcess w : live) {
+      w.interrupt(job);
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    // Each worker exits once the source returns null to it.
+  }
+
+  @Override
+  public void terminate() {
+    terminated = true;
+    for (WorkerProcess w : live) {
+      w.terminate();
+    }
+  }
+
+  @Override
+  public boolean awaitTermination(long timeoutNanos) throws InterruptedException {
+    long nanos = timeoutNanos;
+    lock.lock();
+    try {
+      while (!live.isEmpty()) {
+        if (nanos <= 0) {
+          return false;
+        }
+        nanos = retired.awaitNanos(nanos);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (stopping()) {
+      cleanUp();
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------ for WorkerProcess
+
+  WorkSource source() {
+    return source;
+  }
+
+  WorkSink sink() {
+    return sink;
+  }
+
+  String name() {
+    return settings.poolName();
+  }
+
+  String threadName(int workerId, String suffix) {
+    return "procpool-" + settings.poolName() + "-worker-" + workerId + suffix;
+  }
+
+  int maxTasksPerWorker() {
+    return settings.maxTasksPerWorker();
+  }
+
+  ProcessOptions options() {
+    return options;
+  }
+
+  ClassLoader loader() {
+    return loader;
+  }
+
+  byte[] secret() {
+    return secret;
+  }
+
+  byte[] initializer() {
+    return initializer;
+  }
+
+  PrivateDirectory directory() {
+    return directory;
+  }
+
+  WorkerLauncher launcher() {
+    return launcher;
+  }
+
+  ScheduledThreadPoolExecutor timer() {
+    return timer;
+  }
+
+  /** Whether no new worker should start: the pool is terminated, broken, or done with all its work. */
+  boolean stopping() {
+    WorkSource s = source;
+    return terminated || broken || s == null || s.isFinished();
+  }
+
+  void startFailed(String message, Throwable cause) {
+    broken = true;
+    sink.workerStartFailed(message, cause);
+  }
+
+  /** Starts a worker in place of one that died, timed out or was recycled, if the pool goes on. */
+  void replace(WorkerProcess gone) {
+    spawn();
+  }
+
+  /** The worker's process and threads are gone. */
+  void retired(WorkerProcess w) {
+    live.remove(w);
+    lock.lock();
+    try {
+      retired.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (live.isEmpty() && stopping()) {
+      cleanUp();
+    }
+  }
+
+  /**
+   * Returns the job's function serialized, or the IllegalArgumentException explaining why it cannot be:
+   * serialized once per job, on its first chunk, before anything of the job is sent.
+   */
+  Object encodedFunction(Job job) {
+    Object cached = functions.get(job.id());
+    if (cached != null) {
+      return cached;
+    }
+    Object encoded;
+    try {
+      byte[] bytes = Codec.serialize(job.function());
+      encoded = bytes.length <= Protocol.MAX_PAYLOAD - 64 ? bytes : new IllegalArgumentException("the function"
+          + " serializes to " + bytes.length + " bytes, above the limit of " + Protocol.MAX_PAYLOAD + " bytes per message;"
+          + " capture less data in it and pass data as items");
+    } catch (NotSerializableException e) {
+      encoded = notSerializable(e);
+    } catch (IOException | RuntimeException | StackOverflowError e) {
+      encoded = new IllegalArgumentException("the function cannot be serialized for a worker process: " + e, e);
+    }
+    if (!job.isCancelled()) {
+      functions.putIfAbsent(job.id(), encoded);
+    }
+    return encoded;
+  }
+
+  private static IllegalArgumentException notSerializable(NotSerializableException e) {
+    String culprit = e.getMessage();
+    String fix = culprit != null && culprit.contains("$$Lambda")
+        ? "it is a lambda or method reference whose type is not Serializable: give it a procpool type (Fn, Fn2, Fn3,"
+            + " Task) or another Serializable interface"
+        : "make " + culprit + " Serializable, or capture only serializable values (copy what the task needs into"
+            + " local variables first)";
+    return new IllegalArgumentException("the function cannot be sent to a worker process: it is or captures "
+        + culprit + ", which is not Serializable; " + fix + ", or use a thread pool", e);
+  }
+
+  private void sweep() {
+    long now = System.nanoTime();
+    for (WorkerProcess w : live) {
+      w.sweep(now);
+    }
+  }
+
+  private void cleanUp() {
+    lock.lock();
+    try {
+      if (cleanedUp) {
+        return;
+      }
+      cleanedUp = true;
+      if (sweeper != null) {
+        sweeper.cancel(false);
+      }
+    } finally {
+      lock.unlock();
+    }
+    PrivateDirectory dir = directory;
+    if (dir != null) {
+      dir.delete();
+      WorkerReaper.unregister(dir);
+    }
+    timer.shutdown();
+  }
+
+  // ------------------------------------------------------------------ test hooks
+
+  /** Queues raw bytes to the worker with the given process id; false if there is none. */
+  boolean injectForTest(long pid, byte[] raw) {
+    for (WorkerProcess w : live) {
+      if (w.pid() == pid) {
+        w.injectForTest(raw);
+        return true;
+      }
+    }
+    return false;
+  }
+}

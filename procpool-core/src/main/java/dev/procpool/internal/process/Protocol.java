@@ -1,0 +1,209 @@
+package dev.procpool.internal.process;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The wire format between a pool and its worker JVMs. Every message is a frame: a 4-byte payload
+ * length, a 1-byte type, then the payload. Fixed fields are big-endian; user data inside a payload is
+ * encoded by {@link Codec}. Both sides are built from the same jar, so there is no version
+ * negotiation beyond a check in the handshake.
+ */
+final class Protocol {
+  private Protocol() {}
+
+  static final int VERSION = 1;
+  static final int HEADER_BYTES = 5;
+  /** Largest payload either side accepts, so that one garbage length cannot make the reader allocate more. */
+  static final int MAX_PAYLOAD = 256 << 20;
+  /** The reader's payload limit until the worker has proved it knows the secret. */
+  static final int MAX_PAYLOAD_BEFORE_AUTH = 64;
+  static final int SECRET_BYTES = 32;
+
+  // parent -> worker
+  /** int version, nonce. */
+  static final byte HELLO = 1;
+  /** The initializer, Java-serialized, or nothing. */
+  static final byte INIT = 2;
+  /** long jobId, the job's function Java-serialized. */
+  static final byte FUNCTION = 3;
+  /** int seq, long jobId, long firstIndex, byte flags, the items as Codec values. */
+  static final byte CHUNK = 4;
+  /** long jobId: the job is over; skip what is left of it. */
+  static final byte FORGET = 5;
+  /** long jobId: interrupt the item of this job that runs now, and skip the rest. */
+  static final byte INTERRUPT = 6;
+  /** int seq: give this chunk back if it has not started. */
+  static final byte RECALL = 7;
+  /** Run what was sent, then exit. */
+  static final byte SHUTDOWN = 8;
+
+  // worker -> parent
+  /** HMAC-SHA256(secret, nonce). */
+  static final byte AUTH = 20;
+  static final byte READY = 21;
+  /** The initializer's exception as a Java-serialized {@link RemoteFailure}. */
+  static final byte INIT_FAILED = 22;
+  /** int seq, int offset: the item at offset begins now. */
+  static final byte STARTED = 23;
+  /** int seq, int offset, byte flags, long elapsedNanos, the outcomes as Codec values. */
+  static final byte RESULTS = 24;
+  /** int seq: the chunk was recalled before it started. */
+  static final byte RECALLED = 25;
+  /** A fatal error's class, message and stack, written without Java serialization. */
+  static final byte FATAL = 26;
+
+  /** CHUNK flag: the job has a task timeout, so report each item's start and result at once. */
+  static final byte TIMED = 1;
+  /** RESULTS flag: the chunk is done. */
+  static final byte LAST = 1;
+
+  /** Exit code of a worker that halted after a VirtualMachineError. */
+  static final int EXIT_FATAL = 70;
+  /** Exit code of a worker that read something it could not understand from the parent. */
+  static final int EXIT_PROTOCOL = 71;
+  /** Exit code of a worker whose parent went away. */
+  static final int EXIT_ORPHANED = 72;
+  /** Exit code of a worker that could not connect or whose initializer failed. */
+  static final int EXIT_START = 73;
+
+  /** Starts a frame of the given payload length; the caller fills exactly that many bytes. */
+  static ByteBuffer frame(byte type, int payloadBytes) {
+    ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + payloadBytes);
+    b.putInt(payloadBytes).put(type);
+    return b;
+  }
+
+  static byte[] empty(byte type) {
+    return frame(type, 0).array();
+  }
+
+  static byte[] withLong(byte type, long value) {
+    return frame(type, 8).putLong(value).array();
+  }
+
+  static byte[] withInt(byte type, int value) {
+    return frame(type, 4).putInt(value).array();
+  }
+
+  static byte[] hello(byte[] nonce) {
+    return frame(HELLO, 4 + nonce.length).putInt(VERSION).put(nonce).array();
+  }
+
+  static byte[] withBytes(byte type, byte[] payload) {
+    return frame(type, payload.length).put(payload).array();
+  }
+
+  static byte[] function(long jobId, byte[] function) {
+    return frame(FUNCTION, 8 + function.length).putLong(jobId).put(function).array();
+  }
+
+  static byte[] chunk(int seq, long jobId, long firstIndex, boolean timed, byte[] items) {
+    return frame(CHUNK, 4 + 8 + 8 + 1 + items.length)
+        .putInt(seq).putLong(jobId).putLong(firstIndex).put(timed ? TIMED : 0).put(items).array();
+  }
+
+  static byte[] started(int seq, int offset) {
+    return frame(STARTED, 8).putInt(seq).putInt(offset).array();
+  }
+
+  static byte[] results(int seq, int offset, boolean last, long elapsedNanos, byte[] outcomes) {
+    return frame(RESULTS, 4 + 4 + 1 + 8 + outcomes.length)
+        .putInt(seq).putInt(offset).put(last ? LAST : 0).putLong(elapsedNanos).put(outcomes).array();
+  }
+
+  /**
+   * Describes a fatal error without Java serialization: it is written after an OutOfMemoryError or a
+   * StackOverflowError, when as little as possible should be allocated or recursed.
+   */
+  static byte[] fatal(Throwable t) {
+    StackTraceElement[] trace = t.getStackTrace();
+    int n = Math.min(trace.length, 64);
+    byte[][] strings = new byte[2 + 3 * n][];
+    strings[0] = utf8(t.getClass().getName());
+    strings[1] = utf8(t.getMessage());
+    for (int i = 0; i < n; i++) {
+      strings[2 + 3 * i] = utf8(trace[i].getClassName());
+      strings[3 + 3 * i] = utf8(trace[i].getMethodName());
+      strings[4 + 3 * i] = utf8(trace[i].getFileName());
+    }
+    int size = 4 + 4 * n;
+    for (byte[] s : strings) {
+      size += 4 + s.length;
+    }
+    ByteBuffer b = frame(FATAL, size);
+    putString(b, strings[0]);
+    putString(b, strings[1]);
+    b.putInt(n);
+    for (int i = 0; i < n; i++) {
+      putString(b, strings[2 + 3 * i]);
+      putString(b, strings[3 + 3 * i]);
+      putString(b, strings[4 + 3 * i]);
+      b.putInt(trace[i].getLineNumber());
+    }
+    return b.array();
+  }
+
+  /** Reads a FATAL payload back into a stand-in exception carrying the worker's stack. */
+  static RemoteTaskException readFatal(ByteBuffer p) throws ProtocolException {
+    try {
+      String className = getString(p);
+      String message = getString(p);
+      int n = p.getInt();
+      if (n < 0 || n > 64) {
+        throw new ProtocolException("FATAL frame with " + n + " stack frames");
+      }
+      StackTraceElement[] trace = new StackTraceElement[n];
+      for (int i = 0; i < n; i++) {
+        String cls = getString(p);
+        String method = getString(p);
+        String file = getString(p);
+        trace[i] = new StackTraceElement(cls, method, file.isEmpty() ? null : file, p.getInt());
+      }
+      return new RemoteTaskException(className, message.isEmpty() ? null : message, trace, null);
+    } catch (BufferUnderflowException e) {
+      throw new ProtocolException("truncated FATAL frame");
+    }
+  }
+
+  private static byte[] utf8(String s) {
+    return s == null ? new byte[0] : s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void putString(ByteBuffer b, byte[] s) {
+    b.putInt(s.length).put(s);
+  }
+
+  private static String getString(ByteBuffer p) throws ProtocolException {
+    int n = p.getInt();
+    if (n < 0 || n > p.remaining()) {
+      throw new ProtocolException("string of " + n + " bytes in a frame with " + p.remaining() + " left");
+    }
+    String s = new String(p.array(), p.arrayOffset() + p.position(), n, StandardCharsets.UTF_8);
+    p.position(p.position() + n);
+    return s;
+  }
+
+  /** Names a frame type for error messages. */
+  static String name(byte type) {
+    return switch (type) {
+      case HELLO -> "HELLO";
+      case INIT -> "INIT";
+      case FUNCTION -> "FUNCTION";
+      case CHUNK -> "CHUNK";
+      case FORGET -> "FORGET";
+      case INTERRUPT -> "INTERRUPT";
+      case RECALL -> "RECALL";
+      case SHUTDOWN -> "SHUTDOWN";
+      case AUTH -> "AUTH";
+      case READY -> "READY";
+      case INIT_FAILED -> "INIT_FAILED";
+      case STARTED -> "STARTED";
+      case RESULTS -> "RESULTS";
+      case RECALLED -> "RECALLED";
+      case FATAL -> "FATAL";
+      default -> "unknown type " + (type & 0xff);
+    };
+  }
+}

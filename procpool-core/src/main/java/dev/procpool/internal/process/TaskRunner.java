@@ -1,0 +1,244 @@
+package dev.procpool.internal.process;
+
+import dev.procpool.Fn;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.util.Arrays;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * Runs chunks in a worker JVM, in the order they came, on the thread that ran the initializer (so that
+ * what the initializer put in thread-locals is there for the tasks). Results of a chunk are written
+ * when it ends; the output is flushed before each chunk starts and before the runner waits, so the
+ * parent learns which chunk runs without an extra system call per chunk. With a task timeout, each
+ * item's start and result are flushed at once: the parent times every item.
+ */
+final class TaskRunner {
+  /** A job's function in this worker; {@code over} once the parent no longer wants its results. */
+  static final class Job {
+    final long id;
+    final Fn<Object, Object> fn;
+    final Throwable error;
+    volatile boolean over;
+
+    Job(long id, Fn<Object, Object> fn, Throwable error) {
+      this.id = id;
+      this.fn = fn;
+      this.error = error;
+    }
+  }
+
+  /** A chunk as received: its items, or why they could not be read. */
+  static final class Work {
+    final int seq;
+    final Job job;
+    final long firstIndex;
+    final boolean timed;
+    final Object[] items;
+    final Throwable error;
+
+    Work(int seq, Job job, long firstIndex, boolean timed, Object[] items, Throwable error) {
+      this.seq = seq;
+      this.job = job;
+      this.firstIndex = firstIndex;
+      this.timed = timed;
+      this.items = items;
+      this.error = error;
+    }
+  }
+
+  private static final Work SHUTDOWN = new Work(-1, null, 0, false, new Object[0], null);
+  private static final Object[] NONE = new Object[0];
+
+  private final FrameWriter out;
+  private final Thread thread;
+  private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+  /** The job whose function runs now, so that an interrupt hits only it (guarded by this). */
+  private Job running;
+
+  TaskRunner(FrameWriter out, Thread thread) {
+    this.out = out;
+    this.thread = thread;
+  }
+
+  void submit(Work work) {
+    queue.add(work);
+  }
+
+  void shutdown() {
+    queue.add(SHUTDOWN);
+  }
+
+  /** Gives a chunk back to the parent if it has not started. Called by the reading thread. */
+  void recall(int seq) throws IOException {
+    for (Work w : queue) {
+      if (w.seq == seq && queue.remove(w)) {
+        synchronized (out) {
+          out.write(Protocol.withInt(Protocol.RECALLED, seq));
+          out.flush();
+        }
+        return;
+      }
+    }
+  }
+
+  /** Interrupts the running item if it belongs to {@code job}. Called by the reading thread. */
+  void interrupt(Job job) {
+    synchronized (this) {
+      if (running == job) {
+        thread.interrupt();
+      }
+    }
+  }
+
+  /** Runs chunks until told to shut down; never returns. */
+  void run() throws IOException {
+    for (;;) {
+      Work w = queue.poll();
+      if (w == null) {
+        flush();
+        w = take();
+      }
+      if (w == SHUTDOWN) {
+        flush();
+        System.exit(0);
+      }
+      runChunk(w);
+    }
+  }
+
+  private Work take() {
+    for (;;) {
+      try {
+        return queue.take();
+      } catch (InterruptedException e) {
+        // an interrupt aimed at a task that already ended
+      }
+    }
+  }
+
+  private void runChunk(Work w) throws IOException {
+    Job job = w.job;
+    if (job == null || job.over) {
+      send(Protocol.results(w.seq, 0, true, 0, Codec.encodeValues(NONE)));
+      return;
+    }
+    send(Protocol.started(w.seq, 0));
+    flush();
+    long began = System.nanoTime();
+    Throwable unusable = w.error != null ? w.error : job.error;
+    if (unusable != null) {
+      Object[] outcomes = new Object[w.items == null ? 0 : w.items.length];
+      Arrays.fill(outcomes, RemoteFailure.of(unusable));
+      writeOutcomes(w, 0, outcomes, outcomes.length, true, System.nanoTime() - began);
+      return;
+    }
+    Object[] items = w.items;
+    Object[] outcomes = new Object[items.length];
+    int written = 0;
+    int done = 0;
+    for (int i = 0; i < items.length && !job.over; i++) {
+      if (w.timed && i > 0) {
+        send(Protocol.started(w.seq, i));
+        flush();
+      }
+      outcomes[i] = items[i] == Codec.Marker.SKIPPED ? Codec.Marker.SKIPPED : call(job, items[i]);
+      done = i + 1;
+      if (w.timed && done < items.length) {
+        writeOutcomes(w, written, outcomes, done - written, false, 0);
+        written = done;
+      }
+    }
+    writeOutcomes(w, written, outcomes, done - written, true, System.nanoTime() - began);
+  }
+
+  /** Applies the function; returns its result, or a RemoteFailure for what it threw. */
+  private Object call(Job job, Object item) {
+    synchronized (this) {
+      running = job;
+    }
+    try {
+      return job.fn.apply(item);
+    } catch (VirtualMachineError e) {
+      throw die(out, e, Protocol.EXIT_FATAL);
+    } catch (Throwable t) {
+      return RemoteFailure.of(t);
+    } finally {
+      synchronized (this) {
+        running = null;
+        Thread.interrupted(); // neither a task's own interrupt nor a late one may reach the channel
+      }
+    }
+  }
+
+  private void writeOutcomes(Work w, int offset, Object[] outcomes, int count, boolean last, long elapsed)
+      throws IOException {
+    Object[] slice = offset == 0 && count == outcomes.length ? outcomes : Arrays.copyOfRange(outcomes, offset, offset + count);
+    byte[] encoded = tryEncode(slice);
+    if (encoded != null) {
+      send(Protocol.results(w.seq, offset, last, elapsed, encoded));
+      return;
+    }
+    // Something in the batch cannot travel: send each outcome alone, so that only its item fails.
+    for (int i = 0; i < count; i++) {
+      byte[] one = tryEncode(new Object[] {slice[i]});
+      if (one == null) {
+        one = Codec.encodeValues(new Object[] {RemoteFailure.of(unsendable(slice[i], w.firstIndex + offset + i))});
+      }
+      send(Protocol.results(w.seq, offset + i, last && i == count - 1, last ? elapsed : 0, one));
+    }
+  }
+
+  private static byte[] tryEncode(Object[] values) {
+    try {
+      byte[] b = Codec.encodeValues(values);
+      return b.length <= Protocol.MAX_PAYLOAD - 64 ? b : null;
+    } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
+      return null;
+    }
+  }
+
+  private static RuntimeException unsendable(Object result, long index) {
+    try {
+      byte[] b = Codec.encodeValues(new Object[] {result});
+      return new IllegalStateException("the result of item " + index + " serializes to " + b.length
+          + " bytes, above the limit of " + Protocol.MAX_PAYLOAD + " bytes per message; return less per item");
+    } catch (NotSerializableException e) {
+      return new IllegalStateException("the result of item " + index + " cannot be sent back from the worker process: it"
+          + " is or contains " + e.getMessage() + ", which is not Serializable; return a Serializable value", e);
+    } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
+      return new IllegalStateException("the result of item " + index + " (a " + result.getClass().getName()
+          + ") cannot be serialized in the worker process: " + e, e);
+    }
+  }
+
+  private void send(byte[] frame) throws IOException {
+    synchronized (out) {
+      out.write(frame);
+    }
+  }
+
+  private void flush() throws IOException {
+    synchronized (out) {
+      out.flush();
+    }
+  }
+
+  /**
+   * Tells the parent what killed this worker, then halts: after a VirtualMachineError the JVM's state
+   * cannot be trusted, and halting skips shutdown hooks that might hang. Never returns.
+   */
+  static Error die(FrameWriter out, Throwable cause, int exitCode) {
+    try {
+      byte[] frame = Protocol.fatal(cause);
+      synchronized (out) {
+        out.write(frame);
+        out.flush();
+      }
+    } catch (Throwable ignored) {
+      // the exit code still tells the parent something went wrong
+    }
+    Runtime.getRuntime().halt(exitCode);
+    return new Error("unreachable");
+  }
+}

@@ -1,0 +1,922 @@
+package dev.procpool.internal.process;
+
+import dev.procpool.PoolBuilder.WorkerOutput;
+import dev.procpool.spi.Chunk;
+import dev.procpool.spi.Job;
+import dev.procpool.spi.Loss;
+import dev.procpool.spi.WorkSink;
+import dev.procpool.spi.WorkerActivity;
+import dev.procpool.spi.WorkerEvent;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InvalidClassException;
+import java.io.NotSerializableException;
+import java.io.OutputStream;
+import java.io.StreamCorruptedException;
+import java.lang.System.Logger.Level;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One worker JVM as the pool sees it. Three threads serve it: the control thread starts the process,
+ * connects and authenticates it, then pulls chunks from the engine and encodes them; the writer sends
+ * what is queued, flushing only when the queue runs dry; the reader reports what comes back and, when
+ * the connection ends, works out why and reports every chunk the worker still held.
+ *
+ * <p>Several chunks are in flight per worker when chunks are short, so the worker never waits for a
+ * round trip; when one runs long, the chunks queued behind it are recalled so that other workers can
+ * take them, and a long chunk is never prefetched behind.
+ */
+final class WorkerProcess {
+  private static final System.Logger LOG = System.getLogger("dev.procpool");
+  private static final long CONNECT_LIMIT_SECONDS = 60;
+  private static final long EXIT_GRACE_MILLIS = 5_000;
+  private static final long RECALL_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** Ends the writer; compared by identity. */
+  private static final byte[] CLOSE = new byte[0];
+
+  /** Why the pool ends this worker; the first reason wins, except that terminate() overrides a request to exit. */
+  private enum Intent { SHUTDOWN, RECYCLE, TIMED_OUT, KILLED, TERMINATED }
+
+  /** A chunk sent to the worker and not yet done. */
+  private static final class InFlight {
+    final int seq;
+    final Chunk chunk;
+    final long timeoutNanos;
+    final int bytesSent;
+    boolean started;
+    int offset = -1;
+    long chunkStart;
+    long itemStart;
+    int reported;
+    boolean recalled;
+
+    InFlight(int seq, Chunk chunk, long timeoutNanos, int bytesSent) {
+      this.seq = seq;
+      this.chunk = chunk;
+      this.timeoutNanos = timeoutNanos;
+      this.bytesSent = bytesSent;
+    }
+
+    boolean timed() {
+      return timeoutNanos > 0;
+    }
+
+    /** Whether an item of this chunk runs in the worker now. */
+    boolean running() {
+      return started && reported <= offset;
+    }
+  }
+
+  final int id;
+  private final ProcessBackend pool;
+  private final WorkSink sink;
+  private final long born = System.nanoTime();
+  private final Thread control;
+  private final LinkedBlockingQueue<byte[]> outgoing = new LinkedBlockingQueue<>();
+  private final Set<Long> shipped = ConcurrentHashMap.newKeySet();
+  private final ConcurrentLinkedQueue<Long> pendingForgets = new ConcurrentLinkedQueue<>();
+  /** The threads that must end before the pool may consider this worker gone. */
+  private final AtomicInteger parts = new AtomicInteger(1);
+
+  private volatile Process process;
+  private volatile SocketChannel channel;
+  private volatile boolean authenticated;
+  private volatile RemoteTaskException fatal;
+  private FrameReader in;
+  private FrameWriter out;
+  private OutputPump stdout;
+  private OutputPump stderr;
+  private long bytesReadReported;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition room = lock.newCondition();
+  // guarded by lock
+  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+  private Intent intent;
+  private String intentDetail;
+  private InFlight timedOut;
+  private int timedOutOffset;
+  private boolean gone;
+  private boolean recalling;
+  private int nextSeq;
+  private long ewmaNanos = -1;
+  private long tasks;
+
+  WorkerProcess(ProcessBackend pool, int id) {
+    this.pool = pool;
+    this.id = id;
+    this.sink = pool.sink();
+    this.control = new Thread(this::control, pool.threadName(id, ""));
+    this.control.setDaemon(true);
+  }
+
+  void start() {
+    control.start();
+  }
+
+  // ------------------------------------------------------------------ control thread
+
+  private void control() {
+    try {
+      if (!connect()) {
+        return;
+      }
+      parts.incrementAndGet();
+      Thread reader = new Thread(null, this::read, pool.threadName(id, "-reader"), 16 << 20);
+      reader.setDaemon(true);
+      reader.start();
+      Thread writer = new Thread(this::write, pool.threadName(id, "-writer"));
+      writer.setDaemon(true);
+      writer.start();
+      sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.STARTED, "pid " + process.pid(), System.nanoTime() - born));
+      dispatch();
+    } catch (InterruptedException e) {
+      // the worker is gone or the pool terminated
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.ERROR, pool.name() + ": internal error in worker " + id + "; killing it", e);
+      kill(Intent.KILLED, "internal error in the pool: " + e);
+    } finally {
+      partDone();
+    }
+  }
+
+  /** Starts, connects, authenticates and initializes the worker; false if it could not be made ready. */
+  private boolean connect() {
+    Path socket = pool.directory().socket(id);
+    ServerSocketChannel server = null;
+    try {
+      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+      server.bind(UnixDomainSocketAddress.of(socket), 1);
+      Process p = pool.launcher().start(id, socket);
+      WorkerReaper.register(p);
+      boolean terminated;
+      lock.lock();
+      try {
+        process = p;
+        terminated = intent == Intent.TERMINATED;
+      } finally {
+        lock.unlock();
+      }
+      if (terminated) {
+        WorkerReaper.kill(p);
+      }
+      startPumps(p);
+      ServerSocketChannel s = server;
+      p.onExit().thenRun(() -> closeQuietly(s));
+      ScheduledFuture<?> limit = pool.timer().schedule(() -> {
+        if (!authenticated) {
+          closeQuietly(s);
+          WorkerReaper.kill(p);
+        }
+      }, CONNECT_LIMIT_SECONDS, TimeUnit.SECONDS);
+      try (OutputStream stdin = p.getOutputStream()) {
+        stdin.write(pool.secret());
+      } catch (IOException e) {
+        // it died at once; accept() fails and the exit code says why
+      }
+      SocketChannel ch;
+      try {
+        ch = server.accept();
+      } catch (IOException e) {
+        return startFailed(limit.isDone() && p.isAlive()
+            ? "worker " + id + " did not connect to the pool within " + CONNECT_LIMIT_SECONDS + " s"
+            : "worker " + id + " exited before connecting to the pool", null, true);
+      } finally {
+        closeQuietly(server);
+        Files.deleteIfExists(socket);
+      }
+      channel = ch;
+      in = new FrameReader(ch, Protocol.MAX_PAYLOAD_BEFORE_AUTH);
+      out = new FrameWriter(ch);
+      byte[] nonce = Auth.randomBytes();
+      out.write(Protocol.hello(nonce));
+      out.flush();
+      if (!in.next()) {
+        return startFailed("worker " + id + " closed its connection during the handshake", null, true);
+      }
+      byte[] answer = new byte[in.payload().remaining()];
+      in.payload().get(answer);
+      if (in.type() != Protocol.AUTH || !Auth.verify(pool.secret(), nonce, answer)) {
+        return startFailed("the process that connected to worker " + id + "'s socket did not prove it knows the"
+            + " pool's secret", null, true);
+      }
+      authenticated = true;
+      limit.cancel(false);
+      in.maxPayload(Protocol.MAX_PAYLOAD);
+      out.write(Protocol.withBytes(Protocol.INIT, pool.initializer()));
+      out.flush();
+      while (in.next()) {
+        switch (in.type()) {
+          case Protocol.READY:
+            if (stdout != null) {
+              stdout.stopTail();
+              stderr.stopTail();
+            }
+            return true;
+          case Protocol.INIT_FAILED: {
+            ByteBuffer p2 = in.payload();
+            Object o = Codec.deserialize(p2.array(), p2.position(), p2.remaining(), pool.loader());
+            Throwable t = o instanceof RemoteFailure f ? f.toThrowable(pool.loader()) : null;
+            return startFailed("the initializer threw in worker " + id + ": " + t, t, false);
+          }
+          case Protocol.FATAL:
+            fatal = Protocol.readFatal(in.payload());
+            break;
+          default:
+            throw new ProtocolException("expected READY, got " + Protocol.name(in.type()));
+        }
+      }
+      return startFailed("worker " + id + " died before it was ready"
+          + (fatal != null ? " (" + fatal.getMessage() + " while running the initializer)" : ""), fatal, false);
+    } catch (IOException | RuntimeException e) {
+      return startFailed("worker " + id + " could not be started: " + e, e, true);
+    } finally {
+      closeQuietly(server);
+    }
+  }
+
+  private void startPumps(Process p) {
+    if (pool.options().output() == WorkerOutput.INHERIT) {
+      return;
+    }
+    boolean forward = pool.options().output() == WorkerOutput.FORWARD;
+    String prefix = "[" + pool.name() + " w" + id + "] ";
+    stdout = new OutputPump(p.getInputStream(), forward ? () -> System.out : null, prefix,
+        pool.threadName(id, "-stdout"));
+    stderr = new OutputPump(p.getErrorStream(), forward ? () -> System.err : null, prefix,
+        pool.threadName(id, "-stderr"));
+    stdout.start();
+    stderr.start();
+  }
+
+  /** What the worker printed while starting, for the message of a start failure. */
+  private String outputTail() {
+    if (stdout == null) {
+      return "";
+    }
+    String out = stdout.tail(1_000);
+    String err = stderr.tail(1_000);
+    return out.isEmpty() ? err : err.isEmpty() ? out : out + System.lineSeparator() + err;
+  }
+
+  /** Ends a worker that never became ready and tells the engine, unless the pool is stopping anyway. */
+  private boolean startFailed(String what, Throwable cause, boolean launchProblem) {
+    Process p = process;
+    String exit = "";
+    if (p != null) {
+      if (!waitExit(p, 2_000)) {
+        WorkerReaper.kill(p);
+        waitExit(p, 2_000);
+      }
+      exit = p.isAlive() ? "" : ExitStatus.describe(p.exitValue());
+      WorkerReaper.unregister(p);
+    }
+    closeQuietly(channel);
+    boolean quiet;
+    lock.lock();
+    try {
+      gone = true;
+      quiet = intent == Intent.TERMINATED;
+    } finally {
+      lock.unlock();
+    }
+    if (quiet || pool.stopping()) {
+      return false;
+    }
+    StringBuilder message = new StringBuilder(what);
+    if (launchProblem) {
+      if (!exit.isEmpty()) {
+        message.append(" (").append(exit).append(")");
+      }
+      message.append("; command: ").append(pool.launcher().describe());
+      String tail = outputTail();
+      message.append(tail.isEmpty() ? "" : "; its output ended with:" + System.lineSeparator() + tail);
+    }
+    pool.startFailed(message.toString(), cause);
+    return false;
+  }
+
+  /** Pulls chunks for this worker while it has room; asks it to exit when the source is finished. */
+  private void dispatch() throws InterruptedException {
+    long assigned = 0;
+    int max = pool.maxTasksPerWorker();
+    for (;;) {
+      lock.lockInterruptibly();
+      try {
+        while (!gone && intent == null && inFlight.size() >= depth()) {
+          room.await();
+        }
+        if (gone || intent != null) {
+          return;
+        }
+      } finally {
+        lock.unlock();
+      }
+      Chunk chunk = pool.source().take();
+      if (chunk == null) {
+        requestExit(Intent.SHUTDOWN);
+        return;
+      }
+      send(chunk);
+      assigned += chunk.size();
+      if (max > 0 && assigned >= max) {
+        lock.lock();
+        try {
+          tasks = assigned;
+        } finally {
+          lock.unlock();
+        }
+        requestExit(Intent.RECYCLE);
+        return;
+      }
+    }
+  }
+
+  /** How many chunks may be in flight: more when chunks are short, one while a long one blocks the worker. */
+  private int depth() {
+    if (recalling || ewmaNanos < 0) {
+      return 1;
+    }
+    if (ewmaNanos < 2_000_000) {
+      return 4;
+    }
+    return ewmaNanos < 20_000_000 ? 2 : 1;
+  }
+
+  /**
+   * Encodes a chunk and queues it for the writer. What cannot be serialized fails here, before anything
+   * is sent: the whole chunk if the function cannot travel, otherwise only the items that cannot.
+   */
+  private void send(Chunk chunk) {
+    Job job = chunk.job();
+    Object function = pool.encodedFunction(job);
+    if (function instanceof RuntimeException e) {
+      for (int i = 0; i < chunk.size(); i++) {
+        sink.failed(chunk, i, e);
+      }
+      return;
+    }
+    byte[] items = encodeItems(chunk);
+    if (items == null) {
+      return;
+    }
+    long timeout = job.taskTimeout() == null ? 0 : Math.max(1, job.taskTimeout().toNanos());
+    List<byte[]> frames = new ArrayList<>(4);
+    Long forget;
+    while ((forget = pendingForgets.poll()) != null) {
+      frames.add(Protocol.withLong(Protocol.FORGET, forget));
+    }
+    if (shipped.add(job.id())) {
+      frames.add(Protocol.function(job.id(), (byte[]) function));
+    }
+    InFlight f = null;
+    Loss.Kind lostAs = null;
+    lock.lock();
+    try {
+      if (gone || intent != null) {
+        lostAs = intent == Intent.TERMINATED ? Loss.Kind.TERMINATED : Loss.Kind.DIED;
+      } else {
+        int seq = nextSeq++;
+        frames.add(Protocol.chunk(seq, job.id(), chunk.firstIndex(), timeout > 0, items));
+        f = new InFlight(seq, chunk, timeout, items.length);
+        inFlight.add(f);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (f == null) {
+      sink.lost(chunk, new Loss(lostAs, false, -1, "its worker stopped before the chunk was sent", null));
+      return;
+    }
+    outgoing.add(concat(frames));
+  }
+
+  /** Encodes the chunk's items; items that cannot travel are failed and replaced by a marker. */
+  private byte[] encodeItems(Chunk chunk) {
+    Object[] items = chunk.items().toArray();
+    byte[] all = tryEncode(items);
+    if (all != null) {
+      return all;
+    }
+    int failed = 0;
+    for (int i = 0; i < items.length; i++) {
+      RuntimeException problem = itemProblem(items[i], chunk.firstIndex() + i);
+      if (problem != null) {
+        sink.failed(chunk, i, problem);
+        items[i] = Codec.Marker.SKIPPED;
+        failed++;
+      }
+    }
+    if (failed == items.length) {
+      return null;
+    }
+    all = tryEncode(items);
+    if (all == null) {
+      IllegalArgumentException e = new IllegalArgumentException("the items " + chunk.firstIndex() + ".."
+          + (chunk.firstIndex() + items.length - 1) + " together exceed the limit of " + Protocol.MAX_PAYLOAD
+          + " bytes per message; use a smaller chunksize");
+      for (int i = 0; i < items.length; i++) {
+        if (items[i] != Codec.Marker.SKIPPED) {
+          sink.failed(chunk, i, e);
+        }
+      }
+    }
+    return all;
+  }
+
+  private static byte[] tryEncode(Object[] values) {
+    try {
+      byte[] b = Codec.encodeValues(values);
+      return b.length <= Protocol.MAX_PAYLOAD - 64 ? b : null;
+    } catch (IOException | RuntimeException | StackOverflowError e) {
+      return null;
+    }
+  }
+
+  private static RuntimeException itemProblem(Object item, long index) {
+    try {
+      byte[] b = Codec.encodeValues(new Object[] {item});
+      if (b.length <= Protocol.MAX_PAYLOAD - 64) {
+        return null;
+      }
+      return new IllegalArgumentException("item " + index + " serializes to " + b.length + " bytes, above the limit of "
+          + Protocol.MAX_PAYLOAD + " bytes per message");
+    } catch (NotSerializableException e) {
+      return new IllegalArgumentException("item " + index + " cannot be sent to a worker process: it is or contains "
+          + e.getMessage() + ", which is not Serializable; make it Serializable or use a thread pool", e);
+    } catch (IOException | RuntimeException | StackOverflowError e) {
+      return new IllegalArgumentException("item " + index + " (a " + item.getClass().getName()
+          + ") cannot be serialized for a worker process: " + e, e);
+    }
+  }
+
+  private static byte[] concat(List<byte[]> frames) {
+    if (frames.size() == 1) {
+      return frames.get(0);
+    }
+    int n = 0;
+    for (byte[] f : frames) {
+      n += f.length;
+    }
+    byte[] all = new byte[n];
+    int at = 0;
+    for (byte[] f : frames) {
+      System.arraycopy(f, 0, all, at, f.length);
+      at += f.length;
+    }
+    return all;
+  }
+
+  /** Asks the worker to finish what it holds and exit. */
+  private void requestExit(Intent why) {
+    lock.lock();
+    try {
+      if (gone || intent != null) {
+        return;
+      }
+      intent = why;
+    } finally {
+      lock.unlock();
+    }
+    outgoing.add(Protocol.empty(Protocol.SHUTDOWN));
+    if (why == Intent.SHUTDOWN) {
+      // The pool is finished: nothing the worker still runs is wanted, so its exit need not wait long.
+      pool.timer().schedule(() -> {
+        if (!isGone()) {
+          WorkerReaper.kill(process);
+        }
+      }, EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  // ------------------------------------------------------------------ called by the pool
+
+  /** The job is over: the worker may drop its function and skip what is left of it. */
+  void forget(long jobId) {
+    if (!shipped.remove(jobId)) {
+      return;
+    }
+    if (holds(jobId)) {
+      outgoing.add(Protocol.withLong(Protocol.FORGET, jobId));
+    } else {
+      pendingForgets.add(jobId); // sent with the next chunk: no system call per finished job
+    }
+  }
+
+  void interrupt(Job job) {
+    if (holds(job.id())) {
+      outgoing.add(Protocol.withLong(Protocol.INTERRUPT, job.id()));
+    }
+  }
+
+  private boolean holds(long jobId) {
+    lock.lock();
+    try {
+      for (InFlight f : inFlight) {
+        if (f.chunk.job().id() == jobId) {
+          return true;
+        }
+      }
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void terminate() {
+    kill(Intent.TERMINATED, null);
+  }
+
+  /** Enforces task timeouts and recalls chunks stuck behind a long one; called periodically. */
+  void sweep(long now) {
+    List<Integer> recall = null;
+    boolean expired = false;
+    lock.lock();
+    try {
+      InFlight head = inFlight.peekFirst();
+      if (gone || intent != null || head == null || !head.started) {
+        return;
+      }
+      if (head.timed() && head.running() && now - head.itemStart > head.timeoutNanos) {
+        intent = Intent.TIMED_OUT;
+        timedOut = head;
+        timedOutOffset = head.offset;
+        expired = true;
+      } else if (!recalling && inFlight.size() > 1
+          && now - head.chunkStart > Math.max(RECALL_FLOOR_NANOS, 8 * ewmaNanos)) {
+        recalling = true;
+        for (InFlight f : inFlight) {
+          if (!f.started && !f.recalled) {
+            f.recalled = true;
+            if (recall == null) {
+              recall = new ArrayList<>();
+            }
+            recall.add(f.seq);
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (expired) {
+      WorkerReaper.kill(process);
+    }
+    if (recall != null) {
+      for (int seq : recall) {
+        outgoing.add(Protocol.withInt(Protocol.RECALL, seq));
+      }
+    }
+  }
+
+  /** Process id for tests, or -1 before the process exists. */
+  long pid() {
+    Process p = process;
+    return p == null ? -1 : p.pid();
+  }
+
+  /** Queues raw bytes for the worker, bypassing the protocol; for tests of the worker's defences. */
+  void injectForTest(byte[] raw) {
+    outgoing.add(raw);
+  }
+
+  private void kill(Intent why, String detail) {
+    Process p;
+    lock.lock();
+    try {
+      if (gone) {
+        return;
+      }
+      if (intent == null || (why == Intent.TERMINATED && (intent == Intent.SHUTDOWN || intent == Intent.RECYCLE))) {
+        intent = why;
+        intentDetail = detail;
+      }
+      p = process;
+      room.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (p != null) {
+      WorkerReaper.kill(p);
+    }
+    if (why == Intent.TERMINATED) {
+      control.interrupt(); // it may still be connecting, or waiting for a chunk
+    }
+  }
+
+  private boolean isGone() {
+    lock.lock();
+    try {
+      return gone;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------ writer thread
+
+  private void write() {
+    try {
+      for (;;) {
+        byte[] frame = outgoing.poll();
+        if (frame == null) {
+          out.flush();
+          frame = outgoing.take();
+        }
+        if (frame == CLOSE) {
+          return;
+        }
+        out.write(frame);
+      }
+    } catch (InterruptedException e) {
+      // gone
+    } catch (IOException e) {
+      // The worker stopped reading: it died or broke the connection. The reader finds out which.
+      if (!isGone()) {
+        WorkerReaper.kill(process);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ reader thread
+
+  private void read() {
+    try {
+      while (in.next()) {
+        ByteBuffer p = in.payload();
+        switch (in.type()) {
+          case Protocol.STARTED -> started(p.getInt(), p.getInt());
+          case Protocol.RESULTS -> results(p);
+          case Protocol.RECALLED -> recalled(p.getInt());
+          case Protocol.FATAL -> fatal = Protocol.readFatal(p);
+          default -> throw new ProtocolException("unexpected frame " + Protocol.name(in.type()));
+        }
+      }
+    } catch (ProtocolException | BufferUnderflowException e) {
+      String problem = e.getMessage() != null ? e.getMessage() : "a frame was cut short";
+      LOG.log(Level.WARNING, "{0}: worker {1} broke the protocol ({2}); killing and replacing it", pool.name(), id,
+          problem);
+      kill(Intent.KILLED, "protocol error: " + problem);
+    } catch (IOException e) {
+      // the connection ended: the worker died or was killed
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.ERROR, pool.name() + ": internal error reading from worker " + id + "; killing it", e);
+      kill(Intent.KILLED, "internal error in the pool: " + e);
+    } finally {
+      try {
+        finish();
+      } finally {
+        partDone();
+      }
+    }
+  }
+
+  private InFlight find(int seq) throws ProtocolException {
+    for (InFlight f : inFlight) {
+      if (f.seq == seq) {
+        return f;
+      }
+    }
+    throw new ProtocolException("a report on chunk " + seq + ", which this worker does not hold");
+  }
+
+  private void started(int seq, int offset) throws ProtocolException {
+    lock.lock();
+    try {
+      InFlight f = find(seq);
+      if (offset < 0 || offset >= f.chunk.size()) {
+        throw new ProtocolException("chunk " + seq + " has no item " + offset);
+      }
+      long now = System.nanoTime();
+      if (!f.started) {
+        f.chunkStart = now;
+      }
+      f.started = true;
+      f.offset = offset;
+      f.itemStart = now;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void results(ByteBuffer p) throws IOException {
+    int seq = p.getInt();
+    int offset = p.getInt();
+    boolean last = (p.get() & Protocol.LAST) != 0;
+    long elapsed = p.getLong();
+    InFlight f;
+    lock.lock();
+    try {
+      f = find(seq);
+    } finally {
+      lock.unlock();
+    }
+    Chunk chunk = f.chunk;
+    Object[] values;
+    try {
+      values = Codec.decodeValues(p, pool.loader());
+    } catch (StreamCorruptedException | EOFException e) {
+      throw new ProtocolException("the results of chunk " + seq + " are garbled (" + e.getMessage() + ")");
+    } catch (IOException | RuntimeException | LinkageError e) {
+      // The bytes are fine but their classes or readObject methods fail here: those items fail, the pool goes on.
+      values = unreadable(chunk, offset, last, e);
+    }
+    if (offset < 0 || offset + values.length > chunk.size()) {
+      throw new ProtocolException("chunk " + seq + " of " + chunk.size() + " items has no items " + offset + ".."
+          + (offset + values.length - 1));
+    }
+    report(chunk, offset, values);
+    int reported = offset + values.length;
+    lock.lock();
+    try {
+      f.reported = Math.max(f.reported, reported);
+      if (last) {
+        inFlight.remove(f);
+        ewmaNanos = ewmaNanos < 0 ? elapsed : (3 * ewmaNanos + elapsed) / 4;
+        recalling = false;
+        room.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (last) {
+      long read = in.bytesRead();
+      sink.activity(new WorkerActivity(id, chunk.size(), elapsed, f.bytesSent, read - bytesReadReported));
+      bytesReadReported = read;
+      if (reported < chunk.size() && !chunk.job().isCancelled()) {
+        // The worker skipped items of a job it was told is over; if the engine still wants any, it re-runs them.
+        sink.lost(chunk, new Loss(Loss.Kind.DIED, false, -1, "worker " + id + " skipped them", null));
+      }
+    }
+  }
+
+  private static Object[] unreadable(Chunk chunk, int offset, boolean last, Throwable e) {
+    int count = last ? chunk.size() - offset : 1;
+    boolean missingClass = e instanceof InvalidClassException && e.getCause() instanceof ClassNotFoundException;
+    IllegalStateException problem = new IllegalStateException("the results of items " + (chunk.firstIndex() + offset)
+        + ".." + (chunk.firstIndex() + offset + count - 1) + " could not be read in the pool's JVM"
+        + (missingClass ? ": a class they need is on the workers' classpath but not on the pool's" : "")
+        + " (" + e + ")", e);
+    Object[] failures = new Object[count];
+    Arrays.fill(failures, new LocalFailure(problem));
+    return failures;
+  }
+
+  /** An outcome that failed in this JVM, as opposed to a result that happens to be an exception. */
+  private record LocalFailure(Throwable error) {}
+
+  /** Reports outcomes: runs of results at once, each failure on its own; skipped items were failed already. */
+  private void report(Chunk chunk, int offset, Object[] values) {
+    List<Object> all = Arrays.asList(values);
+    int run = -1;
+    for (int i = 0; i <= values.length; i++) {
+      Object v = i < values.length ? values[i] : null;
+      boolean outcome = i < values.length && !(v instanceof RemoteFailure) && !(v instanceof LocalFailure)
+          && v != Codec.Marker.SKIPPED;
+      if (outcome) {
+        if (run < 0) {
+          run = i;
+        }
+        continue;
+      }
+      if (run >= 0) {
+        sink.completed(chunk, offset + run, all.subList(run, i));
+        run = -1;
+      }
+      if (v instanceof RemoteFailure failure) {
+        sink.failed(chunk, offset + i, failure.toThrowable(pool.loader()));
+      } else if (v instanceof LocalFailure failure) {
+        sink.failed(chunk, offset + i, failure.error());
+      }
+    }
+  }
+
+  private void recalled(int seq) throws ProtocolException {
+    InFlight f;
+    lock.lock();
+    try {
+      f = find(seq);
+      if (f.started) {
+        throw new ProtocolException("chunk " + seq + " was recalled after it started");
+      }
+      inFlight.remove(f);
+      room.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    sink.lost(f.chunk, new Loss(Loss.Kind.DIED, false, -1, "recalled from worker " + id
+        + ", which is busy with a long task", null));
+  }
+
+  /** The connection has ended: find out why, report what the worker held, replace it if the pool goes on. */
+  private void finish() {
+    Process p = process;
+    if (!waitExit(p, 1_000)) {
+      WorkerReaper.kill(p); // it broke the connection but lives on: it cannot be used any more
+      waitExit(p, 5_000);
+    }
+    String how = p.isAlive() ? "did not exit" : ExitStatus.describe(p.exitValue());
+    boolean cleanExit = !p.isAlive() && p.exitValue() == 0;
+    WorkerReaper.unregister(p);
+    closeQuietly(channel);
+    outgoing.add(CLOSE);
+    List<InFlight> held;
+    Intent why;
+    String detail;
+    InFlight expired;
+    int expiredAt;
+    long ran;
+    lock.lock();
+    try {
+      gone = true;
+      why = intent;
+      detail = (intentDetail == null ? "" : intentDetail + "; ") + "worker " + id + " (pid " + p.pid() + ") "
+          + (fatal == null ? "" : "hit " + fatal.getMessage() + " and ") + how;
+      held = new ArrayList<>(inFlight);
+      inFlight.clear();
+      expired = timedOut;
+      expiredAt = timedOutOffset;
+      ran = tasks;
+      room.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    control.interrupt();
+    for (InFlight f : held) {
+      Loss loss;
+      if (why == Intent.TERMINATED) {
+        loss = new Loss(Loss.Kind.TERMINATED, f.started, f.timed() ? f.offset : -1, "the pool was terminated", null);
+      } else if (f == expired) {
+        loss = new Loss(Loss.Kind.TIMED_OUT, true, expiredAt, "timed out; " + detail, null);
+      } else if (expired != null) {
+        loss = new Loss(Loss.Kind.DIED, false, -1, "its worker was killed because another item timed out", null);
+      } else {
+        loss = new Loss(Loss.Kind.DIED, f.started, f.started && f.timed() ? f.offset : -1, detail, fatal);
+      }
+      sink.lost(f.chunk, loss);
+    }
+    boolean replace = true;
+    WorkerEvent event;
+    if (why == Intent.TERMINATED) {
+      event = new WorkerEvent(id, WorkerEvent.Kind.EXITED, "terminated");
+      replace = false;
+    } else if (why == Intent.SHUTDOWN && cleanExit) {
+      event = new WorkerEvent(id, WorkerEvent.Kind.EXITED, "");
+      replace = false;
+    } else if (why == Intent.RECYCLE && cleanExit) {
+      event = new WorkerEvent(id, WorkerEvent.Kind.RECYCLED, "after " + ran + " tasks");
+    } else if (why == Intent.TIMED_OUT) {
+      event = new WorkerEvent(id, WorkerEvent.Kind.TIMED_OUT, detail);
+    } else {
+      event = new WorkerEvent(id, WorkerEvent.Kind.DIED, detail);
+    }
+    sink.workerEvent(event);
+    if (replace) {
+      pool.replace(this);
+    }
+  }
+
+  private void partDone() {
+    if (parts.decrementAndGet() == 0) {
+      pool.retired(this);
+    }
+  }
+
+  private static boolean waitExit(Process p, long millis) {
+    try {
+      return p.waitFor(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return !p.isAlive();
+    }
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        // closing anyway
+      }
+    }
+  }
+}
