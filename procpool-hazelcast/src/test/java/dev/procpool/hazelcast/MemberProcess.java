@@ -37,10 +37,28 @@ final class MemberProcess {
     reader.start();
   }
 
-  /** The classpath of the test JVM, as surefire gives it to the tests. */
+  /**
+   * The classpath of the test JVM, as surefire gives it to the tests, or the URLs of the class loader
+   * that loaded this class (under {@code exec:java}, which leaves {@code java.class.path} to Maven's).
+   */
   static String testClasspath() {
     String cp = System.getProperty("surefire.test.class.path");
-    return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
+    if (cp != null && !cp.isBlank()) {
+      return cp;
+    }
+    List<String> entries = new ArrayList<>();
+    for (ClassLoader l = MemberProcess.class.getClassLoader(); l != null; l = l.getParent()) {
+      if (l instanceof java.net.URLClassLoader u) {
+        for (java.net.URL url : u.getURLs()) {
+          try {
+            entries.add(Path.of(url.toURI()).toString());
+          } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+            // not a file
+          }
+        }
+      }
+    }
+    return entries.isEmpty() ? System.getProperty("java.class.path") : String.join(File.pathSeparator, entries);
   }
 
   /** The test classpath without this module's test classes: a member that lacks the tests' lambdas. */

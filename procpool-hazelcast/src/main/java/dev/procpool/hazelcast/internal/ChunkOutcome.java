@@ -4,6 +4,7 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
 import java.io.IOException;
+import java.util.List;
 
 /** What a member answers for a {@link ChunkTask}. */
 public final class ChunkOutcome implements DataSerializable {
@@ -28,7 +29,13 @@ public final class ChunkOutcome implements DataSerializable {
 
   Kind kind;
   int ran;
-  /** Hazelcast-serialized list of the results of items {@code 0..ran-1} (null where an item failed). */
+  /**
+   * The results of items {@code 0..ran-1} (null where an item failed), either as they are (when every
+   * one is of a JDK value type Hazelcast writes natively, so writing them cannot fail) or, for any other
+   * type, already serialized on the member, where a result that cannot be serialized is found and
+   * failed on its own instead of breaking the whole answer.
+   */
+  List<Object> values;
   byte[] results;
   int[] failedOffsets = new int[0];
   byte[][] failures = new byte[0][];
@@ -50,7 +57,12 @@ public final class ChunkOutcome implements DataSerializable {
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeByte(kind.ordinal());
     out.writeInt(ran);
-    out.writeByteArray(results);
+    out.writeBoolean(values != null);
+    if (values != null) {
+      Values.write(out, values);
+    } else {
+      out.writeByteArray(results);
+    }
     out.writeIntArray(failedOffsets);
     out.writeInt(failures.length);
     for (byte[] f : failures) {
@@ -67,7 +79,11 @@ public final class ChunkOutcome implements DataSerializable {
   public void readData(ObjectDataInput in) throws IOException {
     kind = Kind.values()[in.readByte()];
     ran = in.readInt();
-    results = in.readByteArray();
+    if (in.readBoolean()) {
+      values = Values.read(in);
+    } else {
+      results = in.readByteArray();
+    }
     failedOffsets = in.readIntArray();
     failures = new byte[in.readInt()][];
     for (int i = 0; i < failures.length; i++) {

@@ -67,9 +67,7 @@ public final class ChunkTask implements Callable<ChunkOutcome>, DataSerializable
     out.writeByteArray(function);
     out.writeLongArray(finishedJobs);
     out.writeInt(items.size());
-    for (Object item : items) {
-      out.writeObject(item);
-    }
+    Values.write(out, items);
   }
 
   @Override
@@ -81,13 +79,10 @@ public final class ChunkTask implements Callable<ChunkOutcome>, DataSerializable
     spec = in.readByteArray();
     function = in.readByteArray();
     finishedJobs = in.readLongArray();
-    int n = in.readInt();
-    itemCount = n;
-    items = new ArrayList<>(n);
+    itemCount = in.readInt();
+    items = new ArrayList<>(itemCount);
     try {
-      for (int i = 0; i < n; i++) {
-        items.add(in.readObject());
-      }
+      Values.read(in, items);
     } catch (RuntimeException | IOException e) {
       // Nothing is read after the items, so the rest of the stream does not matter.
       itemsError = e;

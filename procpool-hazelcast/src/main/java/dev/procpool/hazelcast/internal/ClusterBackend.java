@@ -361,8 +361,11 @@ public final class ClusterBackend implements Backend {
     if (o.ran == 0) {
       return;
     }
-    SerializationService ss = ((SerializationServiceSupport) instance).getSerializationService();
-    List<?> values = ss.toObject(new HeapData(o.results));
+    List<?> values = o.values;
+    if (values == null) {
+      SerializationService ss = ((SerializationServiceSupport) instance).getSerializationService();
+      values = ss.toObject(new HeapData(o.results));
+    }
     Map<Integer, byte[]> failures = new HashMap<>();
     for (int k = 0; k < o.failedOffsets.length; k++) {
       failures.put(o.failedOffsets[k], o.failures[k]);

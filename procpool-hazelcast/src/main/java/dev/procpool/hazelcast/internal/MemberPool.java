@@ -286,11 +286,22 @@ final class MemberPool {
       ChunkOutcome o = node.outcome(timedOut >= 0 ? ChunkOutcome.Kind.TIMED_OUT : ChunkOutcome.Kind.DONE);
       o.timedOutOffset = timedOut;
       o.ran = values.size();
+      if (values.stream().allMatch(MemberPool::native_)) {
+        o.values = values;
+      } else {
+        o.results = serialize(values);
+      }
+      o.failedOffsets = failedOffsets.stream().mapToInt(Integer::intValue).toArray();
+      o.failures = failures.stream().map(Codec::serializeError).toArray(byte[][]::new);
+      result.complete(o);
+    }
+
+    /** Serializes the results; a result that cannot be serialized fails its item instead. */
+    private byte[] serialize(List<Object> values) {
       SerializationService ss = node.serialization();
       try {
-        o.results = ss.toData(values).toByteArray();
+        return ss.toData(values).toByteArray();
       } catch (RuntimeException e) {
-        // Some result cannot be serialized: find it, fail its item and send the rest.
         for (int i = 0; i < values.size(); i++) {
           try {
             ss.toData(values.get(i));
@@ -304,12 +315,19 @@ final class MemberPool {
             failures.add(why);
           }
         }
-        o.results = ss.toData(values).toByteArray();
+        return ss.toData(values).toByteArray();
       }
-      o.failedOffsets = failedOffsets.stream().mapToInt(Integer::intValue).toArray();
-      o.failures = failures.stream().map(Codec::serializeError).toArray(byte[][]::new);
-      result.complete(o);
     }
+  }
+
+  private static final Set<Class<?>> NATIVE = Set.of(String.class, Integer.class, Long.class, Double.class,
+      Float.class, Short.class, Byte.class, Character.class, Boolean.class, java.math.BigInteger.class,
+      java.math.BigDecimal.class, java.util.UUID.class, byte[].class, int[].class, long[].class, double[].class,
+      float[].class, short[].class, char[].class, boolean[].class);
+
+  /** Whether Hazelcast writes {@code v} natively, so that writing it cannot fail. */
+  private static boolean native_(Object v) {
+    return v == null || NATIVE.contains(v.getClass());
   }
 
   /** One member worker thread of this pool. */
