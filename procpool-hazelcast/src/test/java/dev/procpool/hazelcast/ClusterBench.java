@@ -160,6 +160,14 @@ public final class ClusterBench {
     return ms[rounds / 2];
   }
 
+  static List<Integer> squares(List<Integer> items) {
+    ArrayList<Integer> out = new ArrayList<>(items.size());
+    for (Integer x : items) {
+      out.add(x * x);
+    }
+    return out;
+  }
+
   /** A chunk task as most users would write it: a Serializable Callable. */
   static final class Squares implements Callable<List<Integer>>, Serializable {
     private static final long serialVersionUID = 1L;
@@ -175,11 +183,7 @@ public final class ClusterBench {
 
     @Override
     public List<Integer> call() {
-      ArrayList<Integer> out = new ArrayList<>(items.size());
-      for (Integer x : items) {
-        out.add(x * x);
-      }
-      return out;
+      return squares(items);
     }
   }
 
@@ -195,11 +199,7 @@ public final class ClusterBench {
 
     @Override
     public List<Integer> call() {
-      ArrayList<Integer> out = new ArrayList<>(items.size());
-      for (Integer x : items) {
-        out.add(x * x);
-      }
-      return out;
+      return squares(items);
     }
 
     @Override

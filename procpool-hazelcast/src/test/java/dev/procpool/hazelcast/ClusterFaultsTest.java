@@ -167,6 +167,7 @@ class ClusterFaultsTest {
   @Order(3)
   void aClassMissingOnAMemberNamesTheClassAndTheFix() {
     try (Pool pool = ClusterPools.join(BARE_CLUSTER, BARE_MEMBERS)) {
+      assertThat(pool.workers()).as("by default, the members' worker threads").isEqualTo(2);
       Fn<Integer, Integer> f = x -> x + 1; // its class, this test, is not on the bare member's classpath
       assertThatThrownBy(() -> pool.map(f, List.of(1, 2, 3)))
           .isInstanceOf(TaskFailedException.class)

@@ -10,6 +10,7 @@ import com.hazelcast.core.IExecutorService;
 import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
+import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import com.hazelcast.spi.exception.TargetDisconnectedException;
 import com.hazelcast.spi.exception.TargetNotMemberException;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
@@ -197,9 +198,33 @@ public final class ClusterBackend implements Backend {
     pending.put(d.id, d);
     try {
       chunks.submitToMember(task, m.member, new Callback(d));
+    } catch (HazelcastSerializationException e) {
+      if (claim(d)) {
+        IllegalArgumentException why = unsendable(d.chunk, e);
+        for (int i = 0; i < d.chunk.size(); i++) {
+          sink.failed(d.chunk, i, why);
+        }
+        release(d);
+      }
     } catch (RuntimeException e) {
       failed(d, e);
     }
+  }
+
+  /** Explains why a chunk's items cannot be serialized, naming the first culprit. */
+  private IllegalArgumentException unsendable(Chunk chunk, HazelcastSerializationException e) {
+    SerializationService ss = ((SerializationServiceSupport) instance).getSerializationService();
+    for (int i = 0; i < chunk.size(); i++) {
+      Object item = chunk.items().get(i);
+      try {
+        ss.toData(item);
+      } catch (RuntimeException bad) {
+        return new IllegalArgumentException("item " + (chunk.firstIndex() + i) + " (a " + item.getClass().getName()
+            + ") cannot be sent to cluster members: " + bad.getMessage() + "; items must be Serializable or plain"
+            + " classes Hazelcast can write", bad);
+      }
+    }
+    return new IllegalArgumentException("the items of this chunk cannot be sent to cluster members: " + e, e);
   }
 
   private byte[] spec() {
