@@ -111,15 +111,38 @@ public interface Pool extends ExecutorService, AutoCloseable {
 
   /**
    * Returns a view of this pool whose calls stop any single item that runs longer than
-   * {@code timeout}; the item fails with {@link TaskTimeoutException} and the rest of the call goes
-   * on. The view shares this pool's workers and lifecycle: shutting the view down shuts this pool
-   * down.
+   * {@code timeout}; the item fails with {@link TaskTimeoutException} like any failed item
+   * ({@code map} and {@code apply} fail fast with it, {@code imap} throws it at the item's position
+   * and goes on). The view shares this pool's workers and lifecycle: shutting the view down shuts
+   * this pool down.
    *
    * @param timeout the per-item limit, positive
    * @return a view with that timeout
    * @throws IllegalArgumentException if {@code timeout} is zero or negative
    */
   Pool withTimeout(Duration timeout);
+
+  /**
+   * Returns a view of this pool whose calls show a progress bar as {@code progress} says (see
+   * {@link PoolBuilder#progress(Progress)}). The view shares this pool's workers and lifecycle.
+   *
+   * <pre>{@code
+   * List<Report> reports = pool.withProgress(Progress.AUTO).map(Reports::build, customers);
+   * }</pre>
+   *
+   * @param progress when to show the bar
+   * @return a view with that setting
+   */
+  Pool withProgress(Progress progress);
+
+  /**
+   * Returns where the pool's time went so far, per worker: tasks, busy and idle time, start-up
+   * time, bytes in and out (processes), and how replaced workers ended (crash, timeout, recycling).
+   * Its {@code toString()} is a readable table, like mpire's insights.
+   *
+   * @return a snapshot; cheap enough to call after every call
+   */
+  PoolStats stats();
 
   // ---------------------------------------------------------------- map
 

@@ -48,6 +48,8 @@ public final class PoolBuilder {
   private Integer retries;
   private String name;
   private boolean built;
+  private PoolListener listener;
+  private Progress progress;
   private boolean processes;
   private List<String> jvmOptions;
   private List<Path> extraClasspath;
@@ -295,7 +297,8 @@ public final class PoolBuilder {
 
   /**
    * Stops any single item that runs longer than {@code timeout}; the item fails with
-   * {@link TaskTimeoutException} and the rest of the call goes on. Threads are interrupted and
+   * {@link TaskTimeoutException} like any failed item: {@code map} and {@code apply} fail fast with
+   * it, while {@code imap} throws it at the item's position and goes on. Threads are interrupted and
    * replaced (a thread that ignores interrupts keeps running in the background: use processes for
    * code that may hang). Override per call with {@link Pool#withTimeout(Duration)}. Default: none.
    *
@@ -347,6 +350,38 @@ public final class PoolBuilder {
   }
 
   /**
+   * Sends the progress of every call to {@code listener}, for an application's own UI, metrics or
+   * logs. Default: none.
+   *
+   * @param listener the listener; called from pool threads, so it must be fast and thread-safe
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder listener(PoolListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    requireUnset("listener", this.listener);
+    this.listener = listener;
+    return this;
+  }
+
+  /**
+   * Shows a live progress bar on standard error for {@code map}, {@code starmap}, {@code imap} and
+   * {@code imapUnordered}; see {@link Progress}. Needs the {@code dev.procpool:procpool-progress}
+   * module on the class path. Override per call with {@link Pool#withProgress(Progress)}. Default:
+   * {@link Progress#OFF}.
+   *
+   * @param progress when to show the bar
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder progress(Progress progress) {
+    Objects.requireNonNull(progress, "progress");
+    requireUnset("progress", this.progress);
+    this.progress = progress;
+    return this;
+  }
+
+  /**
    * Builds and starts the pool. Workers start in the background; the first tasks run as soon as the
    * first worker is ready.
    *
@@ -385,7 +420,9 @@ public final class PoolBuilder {
         poolName,
         readAhead == null ? 4 * workers : readAhead,
         retries == null ? 0 : retries,
-        taskTimeout);
+        taskTimeout,
+        listener,
+        progress == null ? Progress.OFF : progress);
     return DefaultPool.start(backend.create(settings), engine);
   }
 

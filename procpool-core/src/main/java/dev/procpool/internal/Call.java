@@ -36,11 +36,19 @@ abstract class Call implements Job {
     this.origin = spec.origin();
   }
 
-  /** Tells listeners that items got their outcome. */
-  final void progressed(int succeeded, int failed) {
+  /** Counts outcomes for listeners; call it under the call's lock. */
+  final void count(int succeeded, int failed) {
     Tracker t = tracker;
-    if (t != null) {
-      t.done(succeeded, failed);
+    if (t != null && succeeded + failed > 0) {
+      t.count(succeeded, failed);
+    }
+  }
+
+  /** Tells listeners that items got their outcome; call it without the call's lock. */
+  final void progressed(int outcomes) {
+    Tracker t = tracker;
+    if (t != null && outcomes > 0) {
+      t.progressed();
     }
   }
 

@@ -66,6 +66,7 @@ public final class DefaultPool implements Pool {
    *
    * @return a snapshot
    */
+  @Override
   public PoolStats stats() {
     return engine.stats();
   }
@@ -85,6 +86,7 @@ public final class DefaultPool implements Pool {
    * @param progress when to show the bar
    * @return the view, sharing this pool's workers and lifecycle
    */
+  @Override
   public Pool withProgress(Progress progress) {
     return new DefaultPool(engine, timeout, Objects.requireNonNull(progress, "progress"));
   }

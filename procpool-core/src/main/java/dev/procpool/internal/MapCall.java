@@ -63,8 +63,9 @@ final class MapCall extends Call {
       }
       remaining -= fresh;
       complete = remaining == 0;
+      count(fresh, 0);
     }
-    progressed(fresh, 0);
+    progressed(fresh);
     if (complete) {
       done.complete(new ArrayList<>(Arrays.asList(values)));
       finish();
@@ -78,8 +79,9 @@ final class MapCall extends Call {
         return;
       }
       resolved.set((int) index);
+      count(0, 1);
     }
-    progressed(0, 1);
+    progressed(1);
     markCancelled();
     done.completeExceptionally(Failures.record(index, error, byPool));
     finish();

@@ -195,10 +195,11 @@ final class StreamCall extends Call implements ResultIterator<Object> {
         }
       }
       idle = inputDone && outstanding.isEmpty();
+      count(fresh, 0);
     } finally {
       lock.unlock();
     }
-    progressed(fresh, 0);
+    progressed(fresh);
     if (idle) {
       finish();
     }
@@ -212,12 +213,11 @@ final class StreamCall extends Call implements ResultIterator<Object> {
     try {
       fresh = arrive(index, new Failure(Failures.record(index, error, byPool)));
       idle = inputDone && outstanding.isEmpty();
+      count(0, fresh ? 1 : 0);
     } finally {
       lock.unlock();
     }
-    if (fresh) {
-      progressed(0, 1);
-    }
+    progressed(fresh ? 1 : 0);
     if (idle) {
       finish();
     }

@@ -35,14 +35,19 @@ final class Tracker implements CallProgress {
     }
   }
 
-  void done(int succeeded, int failures) {
-    if (succeeded + failures == 0) {
-      return;
-    }
+  /**
+   * Counts outcomes; called while the call holds its lock, so that the counts are complete by the
+   * time the call finishes, whichever thread finishes it.
+   */
+  void count(int succeeded, int failures) {
     done.add(succeeded + failures);
     if (failures > 0) {
       failed.add(failures);
     }
+  }
+
+  /** Tells listeners that the counts grew; called without holding the call's lock. */
+  void progressed() {
     for (PoolListener l : listeners) {
       guard(() -> l.progressed(this));
     }

@@ -8,17 +8,22 @@ import dev.procpool.Args;
 import dev.procpool.Args2;
 import dev.procpool.Args3;
 import dev.procpool.AsyncResult;
+import dev.procpool.CallProgress;
 import dev.procpool.Fn;
 import dev.procpool.Fn2;
 import dev.procpool.Fn3;
 import dev.procpool.InputFailedException;
 import dev.procpool.Pool;
 import dev.procpool.PoolBuilder;
+import dev.procpool.PoolListener;
+import dev.procpool.PoolStats;
 import dev.procpool.PoolTerminatedException;
 import dev.procpool.ResultIterator;
 import dev.procpool.TaskFailedException;
 import dev.procpool.TaskTimeoutException;
+import dev.procpool.WorkerLocal;
 import dev.procpool.WorkerStartException;
+import dev.procpool.WorkerStats;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -740,6 +745,92 @@ public abstract class PoolContract {
         .isInstanceOf(TaskTimeoutException.class)
         .hasMessageContaining("timeout");
     assertThat(pool.map(x -> x * 3, List.of(1, 2))).containsExactly(3, 6);
+  }
+
+  // ---------------------------------------------------------------- insights
+
+  @Test
+  void workerLocalStateIsBuiltOncePerWorkerAndSharedByItsTasks() {
+    Pool pool = pool(2);
+    WorkerLocal<String> state = WorkerLocal.of(() -> java.util.UUID.randomUUID().toString());
+    List<String> seen = pool.map(x -> Probe.worker() + "=" + state.get(),
+        IntStream.range(0, 200).boxed().collect(Collectors.toList()), 5);
+    Map<String, Set<String>> statesPerWorker = new HashMap<>();
+    for (String s : seen) {
+      String[] parts = s.split("=");
+      statesPerWorker.computeIfAbsent(parts[0], k -> new HashSet<>()).add(parts[1]);
+    }
+    assertThat(statesPerWorker.values()).allSatisfy(states -> assertThat(states).hasSize(1));
+    Set<String> distinct = new HashSet<>();
+    statesPerWorker.values().forEach(distinct::addAll);
+    assertThat(distinct).hasSize(statesPerWorker.size()); // no two workers share one state
+  }
+
+  @Test
+  void listenersSeeEveryCallStartProgressAndFinish() {
+    List<String> events = new CopyOnWriteArrayList<>();
+    AtomicLong maxDone = new AtomicLong();
+    PoolListener listener = new PoolListener() {
+      @Override
+      public void callStarted(CallProgress call) {
+        events.add("start " + call.operation() + " " + call.total());
+      }
+
+      @Override
+      public void progressed(CallProgress call) {
+        maxDone.accumulateAndGet(call.done(), Math::max);
+      }
+
+      @Override
+      public void callFinished(CallProgress call) {
+        events.add("end " + call.operation() + " " + call.done() + "/" + call.total() + " failed " + call.failed());
+      }
+    };
+    Pool pool = track(builder(2).listener(listener).build());
+    pool.map(x -> x, IntStream.range(0, 50).boxed().collect(Collectors.toList()), 3);
+    Fn<Integer, Integer> failOnOne = x -> {
+      if (x == 1) {
+        throw new IllegalStateException("one");
+      }
+      return x;
+    };
+    try (ResultIterator<Integer> it = pool.imapUnordered(failOnOne, Stream.of(0, 1, 2))) {
+      while (it.hasNext()) {
+        try {
+          it.next();
+        } catch (TaskFailedException expected) {
+          // counted by the listener
+        }
+      }
+    }
+    assertThat(maxDone.get()).isEqualTo(50);
+    await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 4);
+    assertThat(events).containsExactly("start map 50", "end map 50/50 failed 0",
+        "start imapUnordered -1", "end imapUnordered 3/3 failed 1");
+  }
+
+  @Test
+  void statsCountEveryTaskPerWorker() {
+    Pool pool = pool(2);
+    pool.map(x -> Probe.spin(200), IntStream.range(0, 100).boxed().collect(Collectors.toList()), 10);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().tasks() == 100);
+    PoolStats stats = pool.stats();
+    assertThat(stats.workers()).hasSizeGreaterThanOrEqualTo(1);
+    assertThat(stats.workers()).allSatisfy(w -> {
+      assertThat(w.alive()).isTrue();
+      assertThat(w.busy()).isPositive();
+    });
+    assertThat(stats.workers().stream().map(WorkerStats::busy).reduce(Duration.ZERO, Duration::plus))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(15)); // 100 tasks of 0.2 ms
+    assertThat(stats.toString()).contains("worker").contains("busy").contains("total: 100 tasks");
+  }
+
+  @Test
+  void statsTellWhyWorkersWereReplaced() {
+    Pool pool = track(builder(1).maxTasksPerChild(2).build());
+    pool.map(x -> x, List.of(1, 2, 3, 4, 5, 6), 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().restarts().get(WorkerStats.Restart.RECYCLING) >= 2);
+    assertThat(pool.stats().tasks()).isEqualTo(6);
   }
 
   // ---------------------------------------------------------------- misuse
