@@ -101,6 +101,14 @@ abstract class Call implements Job {
     cancelled = true;
   }
 
+  /** Tells listeners the call is over, before its caller can see the outcome; idempotent. */
+  final void announceFinished() {
+    Tracker t = tracker;
+    if (t != null) {
+      t.finished();
+    }
+  }
+
   /** Releases the call from the engine once it needs no more work; idempotent. */
   final void finish() {
     if (finished.compareAndSet(false, true)) {

@@ -67,6 +67,7 @@ final class MapCall extends Call {
     }
     progressed(fresh);
     if (complete) {
+      announceFinished();
       done.complete(new ArrayList<>(Arrays.asList(values)));
       finish();
     }
@@ -83,6 +84,7 @@ final class MapCall extends Call {
     }
     progressed(1);
     markCancelled();
+    announceFinished();
     done.completeExceptionally(Failures.record(index, error, byPool));
     finish();
   }
