@@ -186,14 +186,14 @@ public final class WorkerMain {
   private static void watchParent(long parentPid) {
     Thread watch = new Thread(() -> {
       for (;;) {
+        try {
+          Thread.sleep(1_000); // first, so that the process API loads after the first task, not before
+        } catch (InterruptedException e) {
+          return;
+        }
         long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
         if (parent != parentPid) {
           Runtime.getRuntime().halt(Protocol.EXIT_ORPHANED);
-        }
-        try {
-          Thread.sleep(1_000);
-        } catch (InterruptedException e) {
-          return;
         }
       }
     }, "procpool-worker-parent-watch");

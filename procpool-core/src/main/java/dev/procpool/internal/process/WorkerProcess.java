@@ -200,7 +200,7 @@ final class WorkerProcess {
       } catch (IOException e) {
         return startFailed(limit.isDone() && p.isAlive()
             ? "worker " + id + " did not connect to the pool within " + CONNECT_LIMIT_SECONDS + " s"
-            : "worker " + id + " exited before connecting to the pool", null, true);
+            : "worker " + id + " exited before connecting to the pool", null, Explain.LAUNCH);
       } finally {
         closeQuietly(server);
         Files.deleteIfExists(socket);
@@ -212,13 +212,13 @@ final class WorkerProcess {
       out.write(Protocol.hello(nonce));
       out.flush();
       if (!in.next()) {
-        return startFailed("worker " + id + " closed its connection during the handshake", null, true);
+        return startFailed("worker " + id + " closed its connection during the handshake", null, Explain.LAUNCH);
       }
       byte[] answer = new byte[in.payload().remaining()];
       in.payload().get(answer);
       if (in.type() != Protocol.AUTH || !Auth.verify(pool.secret(), nonce, answer)) {
         return startFailed("the process that connected to worker " + id + "'s socket did not prove it knows the"
-            + " pool's secret", null, true);
+            + " pool's secret", null, Explain.LAUNCH);
       }
       authenticated = true;
       limit.cancel(false);
@@ -237,7 +237,7 @@ final class WorkerProcess {
             ByteBuffer p2 = in.payload();
             Object o = Codec.deserialize(p2.array(), p2.position(), p2.remaining(), pool.loader());
             Throwable t = o instanceof RemoteFailure f ? f.toThrowable(pool.loader()) : null;
-            return startFailed("the initializer threw in worker " + id + ": " + t, t, false);
+            return startFailed("the initializer threw in worker " + id + ": " + t, t, Explain.NOTHING);
           }
           case Protocol.FATAL:
             fatal = Protocol.readFatal(in.payload());
@@ -247,9 +247,9 @@ final class WorkerProcess {
         }
       }
       return startFailed("worker " + id + " died before it was ready"
-          + (fatal != null ? " (" + fatal.getMessage() + " while running the initializer)" : ""), fatal, false);
+          + (fatal != null ? ", after " + fatal.getMessage() + " in the initializer" : ""), fatal, Explain.EXIT);
     } catch (IOException | RuntimeException e) {
-      return startFailed("worker " + id + " could not be started: " + e, e, true);
+      return startFailed("worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
     } finally {
       closeQuietly(server);
     }
@@ -279,8 +279,18 @@ final class WorkerProcess {
     return out.isEmpty() ? err : err.isEmpty() ? out : out + System.lineSeparator() + err;
   }
 
+  /** How much a start failure's message says beyond what failed. */
+  private enum Explain {
+    /** Nothing more: the failure speaks for itself (the initializer threw). */
+    NOTHING,
+    /** How the process ended. */
+    EXIT,
+    /** How it ended, how it was started and what it printed: a JVM that cannot start says why there. */
+    LAUNCH
+  }
+
   /** Ends a worker that never became ready and tells the engine, unless the pool is stopping anyway. */
-  private boolean startFailed(String what, Throwable cause, boolean launchProblem) {
+  private boolean startFailed(String what, Throwable cause, Explain explain) {
     Process p = process;
     String exit = "";
     if (p != null) {
@@ -304,10 +314,10 @@ final class WorkerProcess {
       return false;
     }
     StringBuilder message = new StringBuilder(what);
-    if (launchProblem) {
-      if (!exit.isEmpty()) {
-        message.append(" (").append(exit).append(")");
-      }
+    if (explain != Explain.NOTHING && !exit.isEmpty()) {
+      message.append(" (").append(exit).append(")");
+    }
+    if (explain == Explain.LAUNCH) {
       message.append("; command: ").append(pool.launcher().describe());
       String tail = outputTail();
       message.append(tail.isEmpty() ? "" : "; its output ended with:" + System.lineSeparator() + tail);
@@ -352,10 +362,16 @@ final class WorkerProcess {
     }
   }
 
-  /** How many chunks may be in flight: more when chunks are short, one while a long one blocks the worker. */
+  /**
+   * How many chunks may be in flight: enough short ones to cover a round trip through the threads of
+   * both processes (some 100 us to 1 ms on a busy machine), one while a long one blocks the worker.
+   */
   private int depth() {
     if (recalling || ewmaNanos < 0) {
       return 1;
+    }
+    if (ewmaNanos < 200_000) {
+      return 16;
     }
     if (ewmaNanos < 2_000_000) {
       return 4;

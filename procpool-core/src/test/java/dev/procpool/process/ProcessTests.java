@@ -1,0 +1,131 @@
+package dev.procpool.process;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.procpool.Fn;
+import dev.procpool.Pool;
+import dev.procpool.ResultIterator;
+import dev.procpool.TaskFailedException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/** Helpers for tests that provoke real faults in real worker processes. */
+public final class ProcessTests {
+  private ProcessTests() {}
+
+  public static List<Integer> range(int n) {
+    return IntStream.range(0, n).boxed().collect(Collectors.toList());
+  }
+
+  /** Runs {@code fn} over the items and returns, per item, its result or the exception it failed with. */
+  public static <T, R> List<Object> outcomes(Pool pool, Fn<T, R> fn, List<T> items, int chunksize) {
+    List<Object> out = new ArrayList<>();
+    try (ResultIterator<R> it = pool.imap(fn, items, chunksize)) {
+      while (it.hasNext()) {
+        try {
+          out.add(it.next());
+        } catch (TaskFailedException e) {
+          out.add(e);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Marks the calling worker as {@code name-<pid>} so that the test knows which process to hit. */
+  public static long markPid(String dir, String name) {
+    long pid = ProcessHandle.current().pid();
+    try {
+      Files.createFile(Paths.get(dir, name + "-" + pid));
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // marked on an earlier run
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return pid;
+  }
+
+  /** Creates the mark {@code name}; true for the one caller, in whatever process, that created it. */
+  public static boolean claim(String dir, String name) {
+    try {
+      Files.createFile(Paths.get(dir, name));
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The process ids marked with {@link #markPid}. */
+  public static Set<Long> markedPids(String dir, String name) {
+    try (Stream<Path> files = Files.list(Paths.get(dir))) {
+      return files.map(p -> p.getFileName().toString())
+          .filter(f -> f.startsWith(name + "-"))
+          .map(f -> Long.parseLong(f.substring(name.length() + 1)))
+          .collect(Collectors.toCollection(TreeSet::new));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static boolean alive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessTests::aliveNotZombie).orElse(false);
+  }
+
+  /** A killed process whose parent has not reaped it yet is a zombie: dead, though the OS still lists it. */
+  private static boolean aliveNotZombie(ProcessHandle p) {
+    if (!p.isAlive()) {
+      return false;
+    }
+    Path stat = Paths.get("/proc", Long.toString(p.pid()), "stat");
+    try {
+      String s = Files.readString(stat);
+      return s.charAt(s.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException | RuntimeException e) {
+      return p.isAlive();
+    }
+  }
+
+  /** The worker processes this JVM runs now. */
+  public static long workerCount() {
+    return ProcessHandle.current().children().filter(ProcessHandle::isAlive).count();
+  }
+
+  /** Fails unless every process this JVM started is gone within a few seconds. */
+  public static void assertNoProcessLeft() {
+    await("no process left behind").atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
+  }
+
+  /** Terminates a test class's pool and checks that none of its processes is left. */
+  public static void stop(Pool pool) throws InterruptedException {
+    pool.terminate();
+    if (!pool.awaitTermination(20, java.util.concurrent.TimeUnit.SECONDS)) {
+      throw new AssertionError("the pool did not terminate within 20 s");
+    }
+    assertNoProcessLeft();
+  }
+
+  /** Starts a JVM with this test's classpath running {@code mainClass}. */
+  public static Process startJava(String mainClass, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(mainClass);
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+  }
+}
