@@ -44,6 +44,14 @@ public final class ChunkOutcome implements DataSerializable {
   String missingClass;
   String message;
   String member;
+  /** The member worker thread that ran the chunk (numbered per member), or 0. */
+  int worker;
+  /** How long that worker took to become ready, when this was its first chunk; else 0. */
+  long workerStartupNanos;
+  /** How long the worker spent on this chunk's items. */
+  long busyNanos;
+  /** The worker retires after this chunk (it reached maxTasksPerChild). */
+  boolean retiring;
 
   /** For Hazelcast's deserialization. */
   public ChunkOutcome() {}
@@ -73,6 +81,10 @@ public final class ChunkOutcome implements DataSerializable {
     out.writeString(missingClass);
     out.writeString(message);
     out.writeString(member);
+    out.writeInt(worker);
+    out.writeLong(workerStartupNanos);
+    out.writeLong(busyNanos);
+    out.writeBoolean(retiring);
   }
 
   @Override
@@ -94,5 +106,9 @@ public final class ChunkOutcome implements DataSerializable {
     missingClass = in.readString();
     message = in.readString();
     member = in.readString();
+    worker = in.readInt();
+    workerStartupNanos = in.readLong();
+    busyNanos = in.readLong();
+    retiring = in.readBoolean();
   }
 }

@@ -21,6 +21,7 @@ import dev.procpool.spi.Job;
 import dev.procpool.spi.Loss;
 import dev.procpool.spi.WorkSink;
 import dev.procpool.spi.WorkSource;
+import dev.procpool.spi.WorkerActivity;
 import dev.procpool.spi.WorkerEvent;
 import dev.procpool.spi.WorkerSettings;
 import java.io.IOException;
@@ -81,7 +82,7 @@ public final class ClusterBackend implements Backend {
   private final ConcurrentHashMap<Long, byte[]> functions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, Map<Long, Integer>> losses = new ConcurrentHashMap<>();
   private final AtomicLong dispatchIds = new AtomicLong();
-  private final AtomicInteger memberNumbers = new AtomicInteger();
+  private final AtomicInteger workerIds = new AtomicInteger();
   private final AtomicBoolean cleanedUp = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean terminated;
@@ -280,10 +281,8 @@ public final class ClusterBackend implements Backend {
           }
           MemberState s = members.get(member.getUuid());
           if (s == null) {
-            s = new MemberState(member, memberNumbers.incrementAndGet());
+            s = new MemberState(member);
             members.put(member.getUuid(), s);
-            sink.workerEvent(new WorkerEvent(s.number, WorkerEvent.Kind.STARTED,
-                "cluster member " + member.getAddress() + ", capacity " + s.capacity));
           }
           if (s.leaving) {
             continue;
@@ -367,6 +366,7 @@ public final class ClusterBackend implements Backend {
         if (claim(d)) {
           confirm(d);
           report(chunk, o);
+          account(d.member, o);
           if (o.kind == ChunkOutcome.Kind.TIMED_OUT) {
             sink.lost(chunk, new Loss(Loss.Kind.TIMED_OUT, true, o.timedOutOffset,
                 "stopped on cluster member " + o.member, null));
@@ -378,6 +378,58 @@ public final class ClusterBackend implements Backend {
         }
       }
       default -> throw new IllegalStateException("unknown outcome " + o.kind);
+    }
+  }
+
+  /**
+   * Reports what the member worker that ran a chunk did, for the pool's statistics: a worker first
+   * heard of has started, its items and busy time, and whether it was recycled or stopped for a timeout.
+   */
+  private void account(MemberState m, ChunkOutcome o) {
+    if (o.worker <= 0) {
+      return;
+    }
+    int id;
+    boolean fresh = false;
+    lock.lock();
+    try {
+      Integer known = m.workers.get(o.worker);
+      if (known == null) {
+        known = workerIds.incrementAndGet();
+        m.workers.put(o.worker, known);
+        fresh = true;
+      }
+      id = known;
+      if (o.retiring || o.kind == ChunkOutcome.Kind.TIMED_OUT) {
+        m.workers.remove(o.worker);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (fresh) {
+      sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.STARTED,
+          "thread " + o.worker + " of cluster member " + o.member, o.workerStartupNanos));
+    }
+    sink.activity(new WorkerActivity(id, o.ran, o.busyNanos, 0, 0));
+    if (o.kind == ChunkOutcome.Kind.TIMED_OUT) {
+      sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.TIMED_OUT, "on cluster member " + o.member));
+    } else if (o.retiring) {
+      sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.RECYCLED, "on cluster member " + o.member));
+    }
+  }
+
+  /** Reports that every worker of a member this pool has heard of is gone. */
+  private void workersGone(MemberState m, WorkerEvent.Kind kind, String detail) {
+    List<Integer> ids;
+    lock.lock();
+    try {
+      ids = new ArrayList<>(m.workers.values());
+      m.workers.clear();
+    } finally {
+      lock.unlock();
+    }
+    for (int id : ids) {
+      sink.workerEvent(new WorkerEvent(id, kind, detail));
     }
   }
 
@@ -612,6 +664,16 @@ public final class ClusterBackend implements Backend {
     }
     try {
       abandonPending();
+      List<MemberState> all;
+      lock.lock();
+      try {
+        all = new ArrayList<>(members.values());
+      } finally {
+        lock.unlock();
+      }
+      for (MemberState m : all) {
+        workersGone(m, WorkerEvent.Kind.EXITED, "the pool has finished");
+      }
       broadcast(new ControlTask(ControlTask.CLOSE_POOL, poolKey, 0));
       UUID id = listener;
       if (id != null && instance.getLifecycleService().isRunning()) {
@@ -662,9 +724,8 @@ public final class ClusterBackend implements Backend {
       if (gone == null) {
         return;
       }
-      WorkSink s = sink;
-      s.workerEvent(new WorkerEvent(gone.number, gone.leaving ? WorkerEvent.Kind.EXITED : WorkerEvent.Kind.DIED,
-          "cluster member " + event.getMember().getAddress() + " left the cluster"));
+      workersGone(gone, gone.leaving ? WorkerEvent.Kind.EXITED : WorkerEvent.Kind.DIED,
+          "cluster member " + event.getMember().getAddress() + " left the cluster");
       for (Dispatch d : new ArrayList<>(pending.values())) {
         if (d.member == gone) {
           lostWithMember(d, "cluster member " + event.getMember().getAddress() + " left the cluster", null);
@@ -718,8 +779,9 @@ public final class ClusterBackend implements Backend {
   /** What the caller knows about one data member; guarded by the backend's lock. */
   private static final class MemberState {
     final Member member;
-    final int number;
     final int capacity;
+    /** The member's worker threads this pool has heard of: member-side number to the pool's worker id. */
+    final Map<Integer, Integer> workers = new HashMap<>();
     int inflight;
     boolean leaving;
     boolean specConfirmed;
@@ -727,9 +789,8 @@ public final class ClusterBackend implements Backend {
     final Set<Long> sentJobs = new HashSet<>();
     final ArrayDeque<Long> finished = new ArrayDeque<>();
 
-    MemberState(Member member, int number) {
+    MemberState(Member member) {
       this.member = member;
-      this.number = number;
       this.capacity = capacityOf(member);
     }
   }

@@ -2,6 +2,7 @@ package dev.procpool.hazelcast.internal;
 
 import com.hazelcast.internal.serialization.SerializationService;
 import dev.procpool.Fn;
+import dev.procpool.internal.WorkerScope;
 import java.io.NotSerializableException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -260,7 +261,11 @@ final class MemberPool {
     final ChunkTask task;
     final Fn<Object, Object> fn;
     final CompletableFuture<ChunkOutcome> result = new CompletableFuture<>();
-    // guarded by this
+    // guarded by this: who runs the chunk, for the caller's statistics
+    private int worker;
+    private long workerStartupNanos;
+    private long began;
+    private boolean retiring;
     private final List<Object> values = new ArrayList<>();
     private final List<Integer> failedOffsets = new ArrayList<>();
     private final List<Throwable> failures = new ArrayList<>();
@@ -268,6 +273,16 @@ final class MemberPool {
     LocalChunk(ChunkTask task, Fn<Object, Object> fn) {
       this.task = task;
       this.fn = fn;
+    }
+
+    synchronized void ranBy(int worker, long workerStartupNanos) {
+      this.worker = worker;
+      this.workerStartupNanos = workerStartupNanos;
+      this.began = System.nanoTime();
+    }
+
+    synchronized void retiring() {
+      this.retiring = true;
     }
 
     synchronized void record(int offset, Object value, Throwable error) {
@@ -286,6 +301,10 @@ final class MemberPool {
       ChunkOutcome o = node.outcome(timedOut >= 0 ? ChunkOutcome.Kind.TIMED_OUT : ChunkOutcome.Kind.DONE);
       o.timedOutOffset = timedOut;
       o.ran = values.size();
+      o.worker = worker;
+      o.workerStartupNanos = workerStartupNanos;
+      o.busyNanos = System.nanoTime() - began;
+      o.retiring = retiring;
       if (values.stream().allMatch(MemberPool::native_)) {
         o.values = values;
       } else {
@@ -332,6 +351,7 @@ final class MemberPool {
 
   /** One member worker thread of this pool. */
   private final class Worker implements Runnable {
+    final int number;
     final Thread thread;
     // guarded by this
     private LocalChunk current;
@@ -341,6 +361,7 @@ final class MemberPool {
     private ScheduledFuture<?> deadline;
 
     Worker(int number) {
+      this.number = number;
       thread = new Thread(this, "procpool-" + spec.poolName() + "-member-worker-" + number);
       thread.setDaemon(true);
       thread.setContextClassLoader(Codec.loader());
@@ -349,7 +370,10 @@ final class MemberPool {
     @Override
     public void run() {
       boolean initialized = false;
+      long born = System.nanoTime();
+      long startup = 0;
       long tasks = 0;
+      WorkerScope.enterThreadScope(); // a member thread is one worker, with WorkerLocal state of its own
       try {
         for (;;) {
           LocalChunk c = next();
@@ -368,8 +392,13 @@ final class MemberPool {
               return;
             }
           }
-          initialized = true;
-          int ran = runChunk(c);
+          if (!initialized) {
+            startup = Math.max(1, System.nanoTime() - born); // the first chunk tells the caller
+            initialized = true;
+          }
+          c.ranBy(number, startup);
+          startup = 0;
+          int ran = runChunk(c, tasks);
           if (ran < 0) {
             return; // abandoned after a timeout: expire() completed the chunk and a replacement runs
           }
@@ -382,11 +411,13 @@ final class MemberPool {
       } catch (InterruptedException e) {
         // pool closed
       } finally {
+        WorkerScope.exitThreadScope();
         left(this);
       }
     }
 
-    private int runChunk(LocalChunk c) {
+    /** Runs the chunk's items; returns how many ran, or -1 if this worker was abandoned. */
+    private int runChunk(LocalChunk c, long tasksBefore) {
       List<Object> items = c.task.items;
       long timeout = c.task.timeoutNanos;
       int ran = 0;
@@ -407,6 +438,9 @@ final class MemberPool {
         }
         c.record(i, value, error);
         ran++;
+      }
+      if (spec.maxTasksPerWorker() > 0 && tasksBefore + ran >= spec.maxTasksPerWorker()) {
+        c.retiring(); // the caller reports the recycling with the outcome
       }
       c.finish(-1);
       return ran;
