@@ -159,6 +159,53 @@ class SerializationTest {
         });
   }
 
+  /** Serializable, but cannot be read in any process other than the one that made it. */
+  static final class OnlyHere extends RuntimeException {
+    private final long origin = ProcessHandle.current().pid();
+
+    OnlyHere(String message) {
+      super(message);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      if (origin != ProcessHandle.current().pid()) {
+        throw new java.io.InvalidObjectException("made in process " + origin + ", cannot be read elsewhere");
+      }
+    }
+  }
+
+  @Test
+  void itemsTheWorkerCannotReadFailTheirChunkWithAClearError() {
+    List<Object> items = Arrays.asList(1, new OnlyHere("item"), 3);
+    List<Object> out = outcomes(pool, (Object x) -> 0, items, 3);
+    assertThat(out).hasSize(3).allSatisfy(o -> assertThat(o).isInstanceOf(TaskFailedException.class));
+    assertThat(((Throwable) out.get(0)).getCause())
+        .hasMessageContaining("the worker process could not read the items")
+        .hasMessageContaining("cannot be read elsewhere");
+    assertThat(pool.map(x -> x + 1, range(3))).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void resultsThisJvmCannotReadFailWithAClearError() {
+    List<Object> out = outcomes(pool, (Integer x) -> x == 1 ? new OnlyHere("result") : x, range(3), 1);
+    assertThat(out.get(0)).isEqualTo(0);
+    assertThat(((Throwable) out.get(1)).getCause())
+        .hasMessageContaining("the results of items 1..1 could not be read in the pool's JVM")
+        .hasMessageContaining("cannot be read elsewhere");
+    assertThat(out.get(2)).isEqualTo(2);
+  }
+
+  @Test
+  void anExceptionThisJvmCannotReadArrivesAsAStandIn() {
+    assertThatThrownBy(() -> pool.apply(() -> {
+      throw new OnlyHere("thrown in the worker");
+    }))
+        .cause()
+        .isInstanceOf(RemoteTaskException.class)
+        .hasMessage(OnlyHere.class.getName() + ": thrown in the worker");
+  }
+
   @Test
   void whatTasksPrintArrivesAsWholePrefixedLinesAndCannotCorruptThePool() throws Exception {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();

@@ -78,6 +78,7 @@ public final class ProcessBackend implements Backend {
       return thread;
     });
     t.setRemoveOnCancelPolicy(true);
+    t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // once the pool is done, nothing is left to kill
     timer = t;
     try {
       secret = Auth.randomBytes();

@@ -28,7 +28,7 @@ final class Protocol {
   static final byte INIT = 2;
   /** long jobId, the job's function Java-serialized. */
   static final byte FUNCTION = 3;
-  /** int seq, long jobId, long firstIndex, byte flags, the items as Codec values. */
+  /** int seq, long jobId, long firstIndex, int count, byte flags, the items as Codec values. */
   static final byte CHUNK = 4;
   /** long jobId: the job is over; skip what is left of it. */
   static final byte FORGET = 5;
@@ -99,9 +99,9 @@ final class Protocol {
     return frame(FUNCTION, 8 + function.length).putLong(jobId).put(function).array();
   }
 
-  static byte[] chunk(int seq, long jobId, long firstIndex, boolean timed, byte[] items) {
-    return frame(CHUNK, 4 + 8 + 8 + 1 + items.length)
-        .putInt(seq).putLong(jobId).putLong(firstIndex).put(timed ? TIMED : 0).put(items).array();
+  static byte[] chunk(int seq, long jobId, long firstIndex, int count, boolean timed, byte[] items) {
+    return frame(CHUNK, 4 + 8 + 8 + 4 + 1 + items.length)
+        .putInt(seq).putLong(jobId).putLong(firstIndex).putInt(count).put(timed ? TIMED : 0).put(items).array();
   }
 
   static byte[] started(int seq, int offset) {

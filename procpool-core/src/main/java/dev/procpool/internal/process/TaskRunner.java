@@ -3,6 +3,7 @@ package dev.procpool.internal.process;
 import dev.procpool.Fn;
 import java.io.IOException;
 import java.io.NotSerializableException;
+import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -28,7 +29,7 @@ final class TaskRunner {
     }
   }
 
-  /** A chunk as received: its items, or why they could not be read. */
+  /** A chunk as received: its items (all null if they could not be read, and then why). */
   static final class Work {
     final int seq;
     final Job job;
@@ -51,13 +52,15 @@ final class TaskRunner {
   private static final Object[] NONE = new Object[0];
 
   private final FrameWriter out;
+  private final SocketChannel channel;
   private final Thread thread;
   private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
   /** The job whose function runs now, so that an interrupt hits only it (guarded by this). */
   private Job running;
 
-  TaskRunner(FrameWriter out, Thread thread) {
+  TaskRunner(FrameWriter out, SocketChannel channel, Thread thread) {
     this.out = out;
+    this.channel = channel;
     this.thread = thread;
   }
 
@@ -101,6 +104,8 @@ final class TaskRunner {
       }
       if (w == SHUTDOWN) {
         flush();
+        // The pool sees the end of the connection now, not after the application's shutdown hooks.
+        channel.close();
         System.exit(0);
       }
       runChunk(w);
@@ -128,7 +133,7 @@ final class TaskRunner {
     long began = System.nanoTime();
     Throwable unusable = w.error != null ? w.error : job.error;
     if (unusable != null) {
-      Object[] outcomes = new Object[w.items == null ? 0 : w.items.length];
+      Object[] outcomes = new Object[w.items.length];
       Arrays.fill(outcomes, RemoteFailure.of(unusable));
       writeOutcomes(w, 0, outcomes, outcomes.length, true, System.nanoTime() - began);
       return;

@@ -55,7 +55,7 @@ public final class WorkerMain {
       out.flush();
 
       ByteBuffer init = expect(in, Protocol.INIT);
-      TaskRunner runner = new TaskRunner(out, Thread.currentThread());
+      TaskRunner runner = new TaskRunner(out, channel, Thread.currentThread());
       if (init.hasRemaining()) {
         initialize(init, out);
       }
@@ -156,15 +156,22 @@ public final class WorkerMain {
     }
   }
 
-  private static TaskRunner.Work chunk(ByteBuffer p, Map<Long, TaskRunner.Job> jobs) {
+  private static TaskRunner.Work chunk(ByteBuffer p, Map<Long, TaskRunner.Job> jobs) throws ProtocolException {
     int seq = p.getInt();
     TaskRunner.Job job = jobs.get(p.getLong());
     long firstIndex = p.getLong();
+    int count = p.getInt();
     boolean timed = (p.get() & Protocol.TIMED) != 0;
     try {
-      return new TaskRunner.Work(seq, job, firstIndex, timed, Codec.decodeValues(p, loader()), null);
+      Object[] items = Codec.decodeValues(p, loader());
+      if (items.length != count) {
+        throw new ProtocolException("a chunk of " + count + " items holds " + items.length);
+      }
+      return new TaskRunner.Work(seq, job, firstIndex, timed, items, null);
+    } catch (ProtocolException e) {
+      throw e;
     } catch (IOException | RuntimeException | LinkageError e) {
-      return new TaskRunner.Work(seq, job, firstIndex, timed, null, unreadable("the items", e));
+      return new TaskRunner.Work(seq, job, firstIndex, timed, new Object[count], unreadable("the items", e));
     }
   }
 

@@ -413,7 +413,7 @@ final class WorkerProcess {
         lostAs = intent == Intent.TERMINATED ? Loss.Kind.TERMINATED : Loss.Kind.DIED;
       } else {
         int seq = nextSeq++;
-        frames.add(Protocol.chunk(seq, job.id(), chunk.firstIndex(), timeout > 0, items));
+        frames.add(Protocol.chunk(seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0, items));
         f = new InFlight(seq, chunk, timeout, items.length);
         inFlight.add(f);
       }
@@ -779,8 +779,9 @@ final class WorkerProcess {
       sink.activity(new WorkerActivity(id, chunk.size(), elapsed, f.bytesSent, read - bytesReadReported));
       bytesReadReported = read;
       if (reported < chunk.size() && !chunk.job().isCancelled()) {
-        // The worker skipped items of a job it was told is over; if the engine still wants any, it re-runs them.
-        sink.lost(chunk, new Loss(Loss.Kind.DIED, false, -1, "worker " + id + " skipped them", null));
+        // The worker skipped items of a job it was told is over. The engine wants none of them, or this
+        // is a bug: then they count as killing the worker, so that they fail rather than loop.
+        sink.lost(chunk, new Loss(Loss.Kind.DIED, true, -1, "worker " + id + " skipped items it should have run", null));
       }
     }
   }
@@ -846,8 +847,16 @@ final class WorkerProcess {
   /** The connection has ended: find out why, report what the worker held, replace it if the pool goes on. */
   private void finish() {
     Process p = process;
-    if (!waitExit(p, 1_000)) {
-      WorkerReaper.kill(p); // it broke the connection but lives on: it cannot be used any more
+    boolean exitExpected;
+    lock.lock();
+    try {
+      exitExpected = intent == Intent.SHUTDOWN || intent == Intent.RECYCLE;
+    } finally {
+      lock.unlock();
+    }
+    // A worker told to exit gets time for the application's shutdown hooks; any other is dying already.
+    if (!waitExit(p, exitExpected ? EXIT_GRACE_MILLIS : 1_000)) {
+      WorkerReaper.kill(p); // it closed the connection but lives on: it cannot be used any more
       waitExit(p, 5_000);
     }
     String how = p.isAlive() ? "did not exit" : ExitStatus.describe(p.exitValue());
