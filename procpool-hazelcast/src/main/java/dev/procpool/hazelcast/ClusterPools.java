@@ -39,7 +39,8 @@ public final class ClusterPools {
   /**
    * Starts a Hazelcast member in this JVM and returns a pool on it, with one worker thread per processor.
    * The member binds 127.0.0.1 only, has a unique cluster name, no multicast and no phone-home, so it
-   * forms a cluster of its own; closing the pool shuts it down.
+   * forms a cluster of its own; closing the pool shuts it down. Close the pool (try-with-resources):
+   * the member's threads keep the JVM running until then.
    *
    * @return a running pool
    * @throws com.hazelcast.core.HazelcastException if the member cannot start

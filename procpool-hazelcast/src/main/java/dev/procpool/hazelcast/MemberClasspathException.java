@@ -21,7 +21,9 @@ package dev.procpool.hazelcast;
 public class MemberClasspathException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The class the member could not load. */
   private final String className;
+  /** The member's address and process id. */
   private final String member;
 
   /**

@@ -20,6 +20,7 @@ package dev.procpool.hazelcast;
 public class RemoteTaskException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The class name of the exception thrown on the member. */
   private final String remoteClassName;
 
   /**

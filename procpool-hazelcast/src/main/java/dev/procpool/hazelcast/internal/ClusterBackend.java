@@ -795,7 +795,13 @@ public final class ClusterBackend implements Backend {
     }
   }
 
-  /** A member's worker threads per pool, as its attribute says; 1 if it does not say. */
+  /**
+   * Returns a member's worker threads per pool, as its {@value NodeRuntime#WORKERS_ATTRIBUTE} attribute
+   * says.
+   *
+   * @param member a cluster member
+   * @return the attribute's value, or 1 if the member does not say
+   */
   public static int capacityOf(Member member) {
     String value = member.getAttribute(NodeRuntime.WORKERS_ATTRIBUTE);
     if (value != null) {
