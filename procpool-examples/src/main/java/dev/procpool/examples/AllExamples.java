@@ -45,6 +45,9 @@ public final class AllExamples {
       try (Pool pool = backend.open().apply(cpus)) {
         CpuBoundExample.run(pool, 8);
       }
+      try (Pool pool = backend.open().apply(WORKERS)) {
+        InsightsExample.run(pool);
+      }
       System.out.println();
     }
   }

@@ -46,13 +46,20 @@ class AllExamplesTest {
       speed-up: +\\d+\\.\\dx \\(same results: true\\)
       """;
 
+  static final String INSIGHTS_OUTPUT = """
+      --- worker state, progress and insights
+      sha256\\(document-0\\) starts with 19af7c216ad6
+      worker +state +tasks +busy +idle +startup +bytes in +bytes out
+      (?s:.*)total: 2000 tasks in .*
+      """;
+
   @Test
   void mainPrintsTheArticlesResultsOnThreads() throws Exception {
     String out = captureOutput(() -> AllExamples.main(new String[] {"threads"}));
 
     assertThat(out).startsWith("=== backend: threads ===\n" + ARTICLE_OUTPUT);
     assertThat(out.substring(("=== backend: threads ===\n" + ARTICLE_OUTPUT).length()))
-        .matches(CPU_BOUND_OUTPUT + "\n");
+        .matches(CPU_BOUND_OUTPUT + INSIGHTS_OUTPUT + "\n");
   }
 
   @Test

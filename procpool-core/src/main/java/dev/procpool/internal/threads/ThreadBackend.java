@@ -183,12 +183,10 @@ public final class ThreadBackend implements Backend {
             sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.EXITED, ""));
             return;
           }
-          long began = System.nanoTime();
           int ran = runChunk(chunk);
           if (ran < 0) {
             return; // abandoned after a timeout; a replacement already runs
           }
-          sink.activity(new WorkerActivity(id, ran, System.nanoTime() - began, 0, 0));
           tasks += ran;
           if (settings.maxTasksPerWorker() > 0 && tasks >= settings.maxTasksPerWorker()) {
             sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.RECYCLED, "after " + tasks + " tasks"));
@@ -206,6 +204,7 @@ public final class ThreadBackend implements Backend {
 
     /** Runs the chunk's items; returns how many ran, or -1 if this worker was abandoned. */
     private int runChunk(Chunk chunk) {
+      long began = System.nanoTime();
       Job job = chunk.job();
       Fn<Object, Object> fn = job.function();
       List<?> items = chunk.items();
@@ -240,6 +239,8 @@ public final class ThreadBackend implements Backend {
           sink.completed(chunk, i, java.util.Collections.singletonList(result));
         }
       }
+      // Statistics first: a caller that reads stats() right after its map returns sees this chunk.
+      sink.activity(new WorkerActivity(id, ran, System.nanoTime() - began, 0, 0));
       if (batch != null && !batch.isEmpty()) {
         sink.completed(chunk, batchStart, batch);
       }
