@@ -29,9 +29,12 @@ final class MemberProcess {
   private final CountDownLatch ready = new CountDownLatch(1);
   private final CountDownLatch ended = new CountDownLatch(1);
 
-  private MemberProcess(Process process, String name) {
+  private final Path log;
+
+  private MemberProcess(Process process, String name, Path log) {
     this.process = process;
     this.name = name;
+    this.log = log;
     Thread reader = new Thread(this::read, "member-output-" + name);
     reader.setDaemon(true);
     reader.start();
@@ -89,14 +92,19 @@ final class MemberProcess {
     Path log = Path.of("target", "member-" + name + ".log");
     Files.createDirectories(log.getParent());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    return new MemberProcess(pb.start(), name);
+    return new MemberProcess(pb.start(), name, log);
   }
 
+  /** Keeps the member's output, and copies it to {@code target/member-NAME.log} for diagnosis. */
   private void read() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        java.io.Writer file = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
       String line;
       while ((line = in.readLine()) != null) {
         output.add(line);
+        file.write(line);
+        file.write(System.lineSeparator());
+        file.flush();
         if (line.startsWith("procpool node ready")) {
           ready.countDown();
         }
