@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The launcher's options and its security defaults. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
 class NodeLauncherTest {
 
   @Test
