@@ -50,7 +50,14 @@ final class FrameReader {
     byte[] data = new byte[Math.min(length, buffer.capacity())];
     int have = 0;
     while (have < length) {
-      if (!buffer.hasRemaining() && !fill(1, false)) {
+      boolean more;
+      try {
+        more = buffer.hasRemaining() || fill(1, false);
+      } catch (IOException e) {
+        // A peer that exits with unread input resets the connection rather than ending it.
+        more = false;
+      }
+      if (!more) {
         throw new ProtocolException("the stream ended inside a frame of type " + Protocol.name(type) + " after "
             + have + " of its " + length + " bytes");
       }
@@ -90,7 +97,17 @@ final class FrameReader {
     buffer.compact();
     try {
       while (buffer.position() < needed) {
-        if (channel.read(buffer) < 0) {
+        int n;
+        try {
+          n = channel.read(buffer);
+        } catch (IOException e) {
+          if (header && buffer.position() > 0) {
+            n = -1; // reset inside a header: cut short all the same
+          } else {
+            throw e;
+          }
+        }
+        if (n < 0) {
           if (!header || buffer.position() == 0) {
             return false;
           }

@@ -27,6 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class ProcessBackend implements Backend {
   /** How often timeouts and stuck prefetches are checked; bounds how late a timeout is enforced. */
   private static final long SWEEP_MILLIS = 25;
+  private static final System.Logger LOG = System.getLogger("dev.procpool");
 
   private final WorkerSettings settings;
   private final ProcessOptions options;
@@ -87,6 +88,8 @@ public final class ProcessBackend implements Backend {
       WorkerReaper.register(dir);
       directory = dir;
       launcher = new WorkerLauncher(options, dir, loader);
+      LOG.log(System.Logger.Level.DEBUG, "{0}: starting {1} worker processes: {2}", settings.poolName(),
+          settings.workers(), launcher.describe());
     } catch (IOException | IllegalArgumentException e) {
       startFailed("worker processes cannot be started: " + e.getMessage(), e);
       cleanUp();

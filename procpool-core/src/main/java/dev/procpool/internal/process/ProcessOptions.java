@@ -32,6 +32,11 @@ public record ProcessOptions(
   /**
    * Copies the settings, keeping the maps' order.
    *
+   * @param jvmOptions options for each worker's {@code java} command
+   * @param extraClasspath entries appended to the inherited classpath
+   * @param environment variables for the workers
+   * @param systemProperties system properties for the workers
+   * @param output what happens to the workers' stdout and stderr
    * @throws NullPointerException if any argument is null
    */
   public ProcessOptions {

@@ -12,6 +12,7 @@ package dev.procpool.internal.process;
 public final class RemoteTaskException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The class name of the exception thrown in the worker. */
   private final String remoteClassName;
 
   RemoteTaskException(String remoteClassName, String message, StackTraceElement[] trace, Throwable cause) {

@@ -578,8 +578,8 @@ final class WorkerProcess {
         timedOut = head;
         timedOutOffset = head.offset;
         expired = true;
-      } else if (!recalling && inFlight.size() > 1
-          && now - head.chunkStart > Math.max(RECALL_FLOOR_NANOS, 8 * ewmaNanos)) {
+      } else if (inFlight.size() > 1 && now - head.chunkStart > Math.max(RECALL_FLOOR_NANOS, 8 * ewmaNanos)) {
+        // Every pass, not once: the dispatcher may have been inside take() when the head stalled.
         recalling = true;
         for (InFlight f : inFlight) {
           if (!f.started && !f.recalled) {
@@ -904,8 +904,9 @@ final class WorkerProcess {
     if (why == Intent.TERMINATED) {
       event = new WorkerEvent(id, WorkerEvent.Kind.EXITED, "terminated");
       replace = false;
-    } else if (why == Intent.SHUTDOWN && cleanExit) {
-      event = new WorkerEvent(id, WorkerEvent.Kind.EXITED, "");
+    } else if (why == Intent.SHUTDOWN) {
+      // The pool is done; a worker that had to be killed after its grace period still only exited.
+      event = new WorkerEvent(id, WorkerEvent.Kind.EXITED, cleanExit ? "" : how);
       replace = false;
     } else if (why == Intent.RECYCLE && cleanExit) {
       event = new WorkerEvent(id, WorkerEvent.Kind.RECYCLED, "after " + ran + " tasks");
