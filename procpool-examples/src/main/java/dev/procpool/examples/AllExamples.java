@@ -1,6 +1,7 @@
 package dev.procpool.examples;
 
 import dev.procpool.Pool;
+import dev.procpool.hazelcast.ClusterPools;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -25,12 +26,18 @@ public final class AllExamples {
 
   /** Every backend, in the order they run. A new backend is one more line here. */
   public static final List<Backend> BACKENDS = List.of(
-      new Backend("threads", Pool::threads));
+      new Backend("threads", Pool::threads),
+      new Backend("processes", Pool::processes),
+      new Backend("cluster", ClusterPools::embedded));
 
   /** The article's {@code Pool(processes=2)}. */
   static final int WORKERS = 2;
 
+  /** Hazelcast logs its start-up and JVM advice through java.util.logging; the examples keep to their results. */
+  private static final java.util.logging.Logger HAZELCAST_LOG = java.util.logging.Logger.getLogger("com.hazelcast");
+
   public static void main(String[] args) throws Exception {
+    HAZELCAST_LOG.setLevel(java.util.logging.Level.SEVERE);
     run(select(List.of(args)));
   }
 

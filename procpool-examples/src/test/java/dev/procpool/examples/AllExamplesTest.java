@@ -97,7 +97,7 @@ class AllExamplesTest {
         .containsExactly("threads", "threads");
     assertThatThrownBy(() -> AllExamples.select(List.of("nope")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("unknown backend 'nope'; known: threads");
+        .hasMessageStartingWith("unknown backend 'nope'; known: threads, processes, cluster");
   }
 
   private static Pool serializingPool() {
