@@ -2,7 +2,7 @@ package dev.procpool.spi;
 
 /**
  * Creates a {@link Backend} for a pool being built; pass one to
- * {@link dev.procpool.PoolBuilder#backend(BackendFactory)} to run a pool somewhere new.
+ * {@link dev.procpool.PoolBuilder#backend(BackendFactory, int)} to run a pool somewhere new.
  */
 @FunctionalInterface
 public interface BackendFactory {
