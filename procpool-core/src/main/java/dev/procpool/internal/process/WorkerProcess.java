@@ -689,7 +689,8 @@ final class WorkerProcess {
       }
     } catch (ProtocolException | BufferUnderflowException e) {
       String problem = e.getMessage() != null ? e.getMessage() : "a frame was cut short";
-      LOG.log(Level.WARNING, "{0}: worker {1} broke the protocol ({2}); killing and replacing it", pool.name(), id,
+      // The engine logs the worker's death with this detail; once is enough at WARNING.
+      LOG.log(Level.DEBUG, "{0}: worker {1} broke the protocol ({2}); killing and replacing it", pool.name(), id,
           problem);
       kill(Intent.KILLED, "protocol error: " + problem);
     } catch (IOException e) {
