@@ -51,6 +51,8 @@ final class Engine implements WorkSource, WorkSink {
   private State state = State.RUNNING;
   private WorkerStartException broken;
   private final StatsRecorder stats = new StatsRecorder();
+  /** Runnables of execute()/submit(Runnable) that a terminated backend held but never started. */
+  private final List<Runnable> handedBack = new ArrayList<>();
   private volatile ProgressRenderer renderer;
   private volatile boolean rendererMissing;
 
@@ -245,6 +247,10 @@ final class Engine implements WorkSource, WorkSink {
     backend.terminate();
     feeders.shutdownNow();
     results.shutdown();
+    synchronized (handedBack) {
+      neverStarted.addAll(handedBack);
+      handedBack.clear();
+    }
     return neverStarted;
   }
 
@@ -363,7 +369,15 @@ final class Engine implements WorkSource, WorkSink {
   public void lost(Chunk chunk, Loss loss) {
     WorkChunk c = (WorkChunk) chunk;
     Call call = c.call;
-    if (call.isCancelled() || loss.kind() == Loss.Kind.TERMINATED) {
+    if (loss.kind() == Loss.Kind.TERMINATED) {
+      if (!loss.started() && call.origin != null) {
+        synchronized (handedBack) {
+          handedBack.add(call.origin);
+        }
+      }
+      return;
+    }
+    if (call.isCancelled()) {
       return;
     }
     List<Integer> open = new ArrayList<>();

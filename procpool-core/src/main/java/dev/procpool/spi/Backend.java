@@ -61,7 +61,9 @@ public interface Backend {
 
   /**
    * Stops every worker now (kills processes, interrupts threads); chunks they held are reported lost
-   * with {@link Loss.Kind#TERMINATED}. Does not wait.
+   * with {@link Loss.Kind#TERMINATED}. Chunks a worker held but never began must be reported (with
+   * {@code started} false) before this method returns, so that {@code shutdownNow()} can list the
+   * runnables that never started. Does not wait for workers to exit.
    */
   void terminate();
 

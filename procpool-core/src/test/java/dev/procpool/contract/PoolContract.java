@@ -611,7 +611,7 @@ public abstract class PoolContract {
     Pool pool = pool(1);
     String dir = dir();
     Future<?> blocker = pool.submit(new Work.GateRunnable(dir, "never"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> !blocker.isDone() && pool.workers() == 1);
+    await().atMost(Duration.ofSeconds(20)).until(() -> Probe.marked(dir, "never-started"));
     Work.MarkRunnable never = new Work.MarkRunnable(dir, "never-ran");
     pool.execute(never);
     List<Runnable> notStarted = pool.shutdownNow();

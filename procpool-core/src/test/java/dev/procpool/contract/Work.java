@@ -45,10 +45,11 @@ public final class Work {
     }
   }
 
-  /** A Runnable that waits at a gate. */
+  /** A Runnable that marks {@code <gate>-started}, then waits at the gate. */
   public record GateRunnable(String dir, String gate) implements Runnable, Serializable {
     @Override
     public void run() {
+      Probe.mark(dir, gate + "-started");
       try {
         Probe.await(dir, gate, java.time.Duration.ofSeconds(20));
       } catch (InterruptedException e) {

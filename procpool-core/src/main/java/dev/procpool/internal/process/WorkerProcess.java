@@ -560,6 +560,26 @@ final class WorkerProcess {
   }
 
   void terminate() {
+    // Chunks the worker never began are handed back before terminate() returns, so that
+    // shutdownNow() can list the runnables that never started.
+    List<InFlight> unstarted = new ArrayList<>();
+    lock.lock();
+    try {
+      if (!gone) {
+        for (var it = inFlight.iterator(); it.hasNext(); ) {
+          InFlight f = it.next();
+          if (!f.started) {
+            unstarted.add(f);
+            it.remove();
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (InFlight f : unstarted) {
+      sink.lost(f.chunk, new Loss(Loss.Kind.TERMINATED, false, -1, "the pool was terminated", null));
+    }
     kill(Intent.TERMINATED, null);
   }
 
