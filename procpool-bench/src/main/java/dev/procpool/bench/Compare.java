@@ -1,0 +1,596 @@
+package dev.procpool.bench;
+
+import dev.procpool.AsyncResult;
+import dev.procpool.Pool;
+import dev.procpool.ResultIterator;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+
+/**
+ * The comparison of issue 4: workloads 1 to 8 in procpool and in Python's {@code multiprocessing},
+ * interleaved in one run (each workload runs in procpool, then at once in Python, started from here), and
+ * against {@code ExecutorService.invokeAll} and parallel streams for the threads backend. Prints one
+ * table and writes it as JSON and CSV. Not a test: nothing is asserted; the targets are only reported.
+ *
+ * <pre>
+ * mvn -q install -DskipTests &amp;&amp; mvn -q -pl procpool-bench exec:java
+ * mvn -q -pl procpool-bench exec:java -Dexec.args="--only w2,w6 --reps 3 --out /tmp/bench"
+ * </pre>
+ *
+ * <p>Options: {@code --reps N} repetitions per figure (default 5; 3 for workloads 2 and 5), {@code --only
+ * w1,w2,...} a subset, {@code --out DIR} where {@code compare.json} and {@code compare.csv} go (default
+ * {@code procpool-bench/target}), {@code --python EXE} (default {@code python3}), {@code --w8-items N}.
+ * Figures are medians; each side warms up once before its repetitions (workload 6 is cold by
+ * definition: every repetition is a new JVM or interpreter).
+ */
+public final class Compare {
+  private static final int MILLION = 1_000_000;
+
+  /** One line of the table. {@code higherIsBetter} decides which way the ratio reads. */
+  record Row(String workload, String what, String unit, double procpool, String against, double other,
+      boolean higherIsBetter, String target, Boolean met) {
+    double ratio() {
+      if (Double.isNaN(other) || other == 0 || procpool == 0) {
+        return Double.NaN;
+      }
+      return higherIsBetter ? procpool / other : other / procpool;
+    }
+  }
+
+  private final List<Row> rows = new ArrayList<>();
+  private final Map<String, Object> raw = new LinkedHashMap<>();
+  private final Path benchDir;
+  private final Path script;
+  private final String python;
+  private final Integer repsOption;
+  private final long w8Items;
+  private final String javaClasspath;
+
+  private Compare(Path benchDir, String python, Integer reps, long w8Items) {
+    this.benchDir = benchDir;
+    this.script = benchDir.resolve("python").resolve("compare.py");
+    this.python = python;
+    this.repsOption = reps;
+    this.w8Items = w8Items;
+    this.javaClasspath = childClasspath();
+  }
+
+  /**
+   * Runs the comparison.
+   *
+   * @param args see the class comment
+   * @throws Exception if a workload fails
+   */
+  public static void main(String[] args) throws Exception {
+    Integer reps = null;
+    Set<String> only = new LinkedHashSet<>(List.of("w1", "w2", "w3", "w4", "w5", "w6", "w8"));
+    Path out = null;
+    String python = "python3";
+    long w8Items = 10_000_000L;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--reps" -> reps = Integer.parseInt(args[++i]);
+        case "--only" -> only = new LinkedHashSet<>(List.of(args[++i].toLowerCase(Locale.ROOT).split(",")));
+        case "--out" -> out = Path.of(args[++i]);
+        case "--python" -> python = args[++i];
+        case "--w8-items" -> w8Items = Long.parseLong(args[++i]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]
+            + "; options: --reps N, --only w1,w2,..., --out DIR, --python EXE, --w8-items N");
+      }
+    }
+    Path benchDir = findBenchDir();
+    Compare c = new Compare(benchDir, python, reps, w8Items);
+    String header = c.header();
+    System.out.println(header);
+    System.out.println();
+    long t0 = System.nanoTime();
+    for (String w : only) {
+      long w0 = System.nanoTime();
+      System.err.printf("-- %s ...%n", w);
+      switch (w) {
+        case "w1" -> c.w1();
+        case "w2" -> c.w2();
+        case "w3" -> c.w3();
+        case "w4" -> c.w4();
+        case "w5" -> c.w5();
+        case "w6" -> c.w6();
+        case "w7" -> { } // part of w1 and w5
+        case "w8" -> c.w8();
+        default -> throw new IllegalArgumentException("unknown workload " + w);
+      }
+      System.err.printf("-- %s done in %.0f s%n", w, (System.nanoTime() - w0) / 1e9);
+    }
+    double total = (System.nanoTime() - t0) / 1e9;
+    String table = c.table();
+    System.out.println(table);
+    System.out.printf("Whole comparison: %.0f s.%n", total);
+    Path dir = out != null ? out : benchDir.resolve("target");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("compare.json"), c.json(header, total), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("compare.csv"), c.csv(), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("compare.md"), header + "\n\n" + table, StandardCharsets.UTF_8);
+    System.out.println("Written: " + dir.resolve("compare.json") + ", " + dir.resolve("compare.csv") + ", "
+        + dir.resolve("compare.md"));
+  }
+
+  private int reps(int dflt) {
+    return repsOption != null ? repsOption : dflt;
+  }
+
+  // ------------------------------------------------------------------ workloads
+
+  /** Workload 1 on processes against Python; on threads against a parallel stream and invokeAll (7). */
+  private void w1() throws Exception {
+    List<Integer> items = range(MILLION);
+    int reps = reps(5);
+    double procs;
+    try (Pool pool = Pool.processes(2)) {
+      procs = median(runs(reps, () -> pool.map(Work.SQUARE, items)), MILLION);
+    }
+    Map<String, Object> py = python("w1", reps);
+    double pyRate = median(doubles(py.get("runs")));
+    rows.add(new Row("1", "map x*x, 1M ints, default chunksize, processes", "items/s", procs, "Python", pyRate,
+        true, ">= 3x", procs >= 3 * pyRate));
+
+    double threads;
+    try (Pool pool = Pool.threads(2)) {
+      threads = median(runs(reps, () -> pool.map(Work.SQUARE, items)), MILLION);
+    }
+    double stream = median(runs(reps, () -> items.parallelStream().map(x -> x * x).toList()), MILLION);
+    ExecutorService executor = Executors.newFixedThreadPool(2);
+    double invokeAll;
+    try {
+      invokeAll = median(runs(reps, () -> invokeAllSquares(executor, items)), MILLION);
+    } finally {
+      executor.shutdown();
+    }
+    rows.add(new Row("7/1", "map x*x, 1M ints, threads", "items/s", threads, "parallel stream", stream, true,
+        ">= 0.5x", threads >= 0.5 * stream));
+    rows.add(new Row("7/1", "map x*x, 1M ints, threads", "items/s", threads, "invokeAll, 8 chunks", invokeAll,
+        true, "", null));
+  }
+
+  /** What a Java user writes instead of pool.map: invokeAll over chunks, Python's chunk size. */
+  private static List<Integer> invokeAllSquares(ExecutorService executor, List<Integer> items) throws Exception {
+    int chunks = 8;
+    int size = (items.size() + chunks - 1) / chunks;
+    List<Callable<List<Integer>>> tasks = new ArrayList<>();
+    for (int from = 0; from < items.size(); from += size) {
+      List<Integer> slice = items.subList(from, Math.min(items.size(), from + size));
+      tasks.add(() -> {
+        List<Integer> out = new ArrayList<>(slice.size());
+        for (Integer x : slice) {
+          out.add(x * x);
+        }
+        return out;
+      });
+    }
+    List<Integer> all = new ArrayList<>(items.size());
+    for (Future<List<Integer>> f : executor.invokeAll(tasks)) {
+      all.addAll(f.get());
+    }
+    return all;
+  }
+
+  private void w2() throws Exception {
+    List<Integer> items = range(100_000);
+    int reps = reps(3);
+    Map<String, Double> procs = new LinkedHashMap<>();
+    try (Pool pool = Pool.processes(2)) {
+      procs.put("map", median(runs(reps, () -> pool.map(Work.SQUARE, items, 1)), items.size()));
+      procs.put("imap", median(runs(reps, () -> drain(pool.imap(Work.SQUARE, items, 1))), items.size()));
+      procs.put("imapUnordered",
+          median(runs(reps, () -> drain(pool.imapUnordered(Work.SQUARE, items, 1))), items.size()));
+    }
+    Map<String, Object> py = python("w2", reps);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> pyRuns = (Map<String, Object>) py.get("runs");
+    for (Map.Entry<String, Double> e : procs.entrySet()) {
+      double p = median(doubles(pyRuns.get(e.getKey())));
+      rows.add(new Row("2", e.getKey() + " x*x, 100k ints, chunksize 1, processes", "tasks/s", e.getValue(), "Python",
+          p, true, ">= 10x", e.getValue() >= 10 * p));
+    }
+  }
+
+  private void w3() throws Exception {
+    int n = 20_000;
+    int reps = reps(5);
+    double procs;
+    try (Pool pool = Pool.processes(2)) {
+      procs = median(runs(reps, () -> {
+        List<AsyncResult<Integer>> results = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          int k = i;
+          results.add(pool.applyAsync(() -> k * k));
+        }
+        for (AsyncResult<Integer> r : results) {
+          r.get();
+        }
+        return results;
+      }), n);
+    }
+    Map<String, Object> py = python("w3", reps);
+    double p = median(doubles(py.get("runs")));
+    rows.add(new Row("3", "20k applyAsync, then all results, processes", "tasks/s", procs, "Python", p, true, ">= 10x",
+        procs >= 10 * p));
+  }
+
+  private void w4() throws Exception {
+    List<byte[]> payloads = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      byte[] b = new byte[10 * 1024 * 1024];
+      java.util.Arrays.fill(b, (byte) i);
+      payloads.add(b);
+    }
+    long total = 50L * 10 * 1024 * 1024;
+    int reps = reps(5);
+    double procs;
+    try (Pool pool = Pool.processes(2)) {
+      procs = median(runs(reps, () -> pool.map(Work.LENGTH, payloads)), total);
+    }
+    payloads.clear();
+    Map<String, Object> py = python("w4", reps);
+    double p = median(doubles(py.get("runs")));
+    rows.add(new Row("4", "map len over 50 x 10 MB byte[], processes", "MB/s", procs / 1e6, "Python", p / 1e6, true,
+        ">= 3x", procs >= 3 * p));
+  }
+
+  /** Workload 5 on processes and threads against Python; on threads against parallel stream and invokeAll (7). */
+  private void w5() throws Exception {
+    int reps = reps(3);
+    long n = Work.calibrate(0.2);
+    List<Long> tasks = Collections.nCopies(16, n);
+    List<Double> sequential = times(reps, 0, () -> {
+      long s = 0;
+      for (long k : tasks) {
+        s += Work.spin(k);
+      }
+      return s;
+    });
+    double seq = medianOf(sequential);
+    double procs;
+    try (Pool pool = Pool.processes(2)) {
+      procs = seq / medianOf(times(reps, 1, () -> pool.map(Work.SPIN, tasks, 1)));
+    }
+    double threads;
+    try (Pool pool = Pool.threads(2)) {
+      threads = seq / medianOf(times(reps, 0, () -> pool.map(Work.SPIN, tasks, 1)));
+    }
+    double stream = seq / medianOf(times(reps, 0,
+        () -> IntStream.range(0, 16).parallel().mapToLong(i -> Work.spin(n)).sum()));
+    ExecutorService executor = Executors.newFixedThreadPool(2);
+    double invokeAll;
+    try {
+      List<Callable<Long>> calls = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        calls.add(() -> Work.spin(n));
+      }
+      invokeAll = seq / medianOf(times(reps, 0, () -> {
+        long s = 0;
+        for (Future<Long> f : executor.invokeAll(calls)) {
+          s += f.get();
+        }
+        return s;
+      }));
+    } finally {
+      executor.shutdown();
+    }
+    raw.put("w5.java", Map.of("iterations", n, "sequentialSeconds", sequential));
+    Map<String, Object> py = python("w5", reps);
+    double p = ((Number) py.get("speedup")).doubleValue();
+    String what = "16 x 0.2 s arithmetic: speed-up over a sequential loop";
+    rows.add(new Row("5", what + ", processes", "x", procs, "Python", p, true, ">= 1.8x abs.", procs >= 1.8));
+    rows.add(new Row("5", what + ", threads", "x", threads, "Python", p, true, ">= 1.8x abs.", threads >= 1.8));
+    rows.add(new Row("7/5", what + ", threads", "x", threads, "parallel stream", stream, true, ">= 0.95x",
+        threads >= 0.95 * stream));
+    rows.add(new Row("7/5", what + ", threads", "x", threads, "invokeAll", invokeAll, true, "", null));
+  }
+
+  private void w6() throws Exception {
+    int reps = reps(5);
+    List<Double> first = new ArrayList<>();
+    List<Double> second = new ArrayList<>();
+    List<Map<String, Object>> children = new ArrayList<>();
+    for (int i = 0; i < reps; i++) {
+      Map<String, Object> r = parseJson(javaChild(List.of(), ColdStart.class.getName()));
+      children.add(r);
+      first.add(((Number) r.get("first")).doubleValue());
+      second.add(((Number) r.get("second")).doubleValue());
+    }
+    raw.put("w6.java", children);
+    Map<String, Object> py = python("w6", reps);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> pyRuns = (Map<String, Object>) py.get("runs");
+    double spawn = median(doubles(pyRuns.get("spawn")));
+    double spawnSecond = median(doubles(pyRuns.get("spawn-second")));
+    double fork = median(doubles(pyRuns.get("fork")));
+    double f = medianOf(first);
+    double s = medianOf(second);
+    rows.add(new Row("6", "Pool.processes(2) to first result, cold JVM", "ms", f, "Python spawn", spawn, false,
+        "<= spawn", f <= spawn));
+    rows.add(new Row("6", "second pool in the same JVM, to first result", "ms", s, "Python spawn, 2nd", spawnSecond,
+        false, "", null));
+    rows.add(new Row("6", "second pool in the same JVM, to first result", "ms", s, "Python fork", fork, false,
+        "< 10 ms (warm path)", s < 10));
+  }
+
+  private void w8() throws Exception {
+    Map<String, Object> py = python("w8", 1, "--items", Long.toString(w8Items));
+    double pyRate = ((Number) py.get("items_per_second")).doubleValue();
+    for (String backend : List.of("processes", "threads")) {
+      Map<String, Object> r = parseJson(javaChild(List.of("-Xmx256m"), ImapMemory.class.getName(), backend,
+          Long.toString(w8Items)));
+      raw.put("w8.java." + backend, r);
+      double growth = ((Number) r.get("growthAfterGcMB")).doubleValue();
+      double seconds = ((Number) r.get("seconds")).doubleValue();
+      System.err.printf("   w8 %s: %.1f s, %.0f items/s, peak used %s MB with -Xmx256m%n", backend, seconds,
+          w8Items / seconds, r.get("peakUsedMB"));
+      rows.add(new Row("8", "imap over a " + w8Items / MILLION + "M-item generator, " + backend
+          + ": heap growth after GC (-Xmx256m)", "MB", growth, "", Double.NaN, false, "< 64 MB", growth < 64));
+      rows.add(new Row("8", "  same: items/s, default chunksize (Python: chunksize 1000)", "items/s",
+          w8Items / seconds, "Python", pyRate, true, "", null));
+    }
+    rows.add(new Row("8", "  Python imap, chunksize 1000: peak RSS growth (no heap figure)", "MB", Double.NaN,
+        "Python", ((Number) py.get("growth")).doubleValue(), false, "", null));
+  }
+
+  // ------------------------------------------------------------------ running things
+
+  private Map<String, Object> python(String workload, int reps, String... more)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(python, script.toString(), workload, "--reps", Integer.toString(reps)));
+    cmd.addAll(List.of(more));
+    String out = run(cmd);
+    Map<String, Object> result = parseJson(out);
+    raw.put(workload + ".python", result);
+    return result;
+  }
+
+  private String javaChild(List<String> jvmOptions, String mainClass, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.add("-cp");
+    cmd.add(javaClasspath);
+    cmd.add(mainClass);
+    cmd.addAll(List.of(args));
+    return run(cmd);
+  }
+
+  /** Runs a command, passing its stderr through; returns the last line of its stdout. */
+  private static String run(List<String> cmd) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+    Process p = pb.start();
+    String out;
+    try (InputStream in = p.getInputStream()) {
+      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException("failed (" + (p.isAlive() ? "timed out" : "exit " + p.exitValue()) + "): "
+          + String.join(" ", cmd) + "\n" + out);
+    }
+    String[] lines = out.strip().split("\n");
+    return lines[lines.length - 1];
+  }
+
+  /** The classpath of this module's classes and procpool-core, for the child JVMs of workloads 6 and 8. */
+  private static String childClasspath() {
+    Set<String> entries = new LinkedHashSet<>();
+    for (Class<?> c : List.of(Compare.class, Pool.class)) {
+      try {
+        entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+      } catch (URISyntaxException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  private static Path findBenchDir() {
+    String prop = System.getProperty("procpool.bench.dir");
+    if (prop != null) {
+      return Path.of(prop);
+    }
+    for (Path p : List.of(Path.of("procpool-bench"), Path.of("."))) {
+      if (Files.exists(p.resolve("python").resolve("compare.py"))) {
+        return p.toAbsolutePath().normalize();
+      }
+    }
+    throw new IllegalStateException("cannot find python/compare.py: run from the repository root or procpool-bench,"
+        + " or set -Dprocpool.bench.dir");
+  }
+
+  // ------------------------------------------------------------------ measuring
+
+  @FunctionalInterface
+  interface Body {
+    Object run() throws Exception;
+  }
+
+  /** Seconds per repetition, after {@code warmup} untimed runs. */
+  private static List<Double> times(int reps, int warmup, Body body) throws Exception {
+    for (int i = 0; i < warmup; i++) {
+      body.run();
+    }
+    List<Double> out = new ArrayList<>();
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      Object r = body.run();
+      out.add((System.nanoTime() - t0) / 1e9);
+      if (r == null) {
+        throw new IllegalStateException("no result");
+      }
+    }
+    return out;
+  }
+
+  private static List<Double> runs(int reps, Body body) throws Exception {
+    return times(reps, 1, body);
+  }
+
+  /** Items per second of the median repetition. */
+  private static double median(List<Double> seconds, double items) {
+    return items / medianOf(seconds);
+  }
+
+  private static double median(List<Double> values) {
+    return medianOf(values);
+  }
+
+  private static double medianOf(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  private static Object drain(ResultIterator<Integer> it) {
+    long n = 0;
+    try (it) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static List<Integer> range(int n) {
+    List<Integer> items = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      items.add(i);
+    }
+    return items;
+  }
+
+  // ------------------------------------------------------------------ reporting
+
+  private String header() throws IOException, InterruptedException {
+    String cpu = "unknown";
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          cpu = line.substring(line.indexOf(':') + 1).trim();
+          break;
+        }
+      }
+    } catch (IOException e) {
+      // not Linux
+    }
+    String py = run(List.of(python, "--version")).trim();
+    Supplier<String> jdk = () -> System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
+    raw.put("machine", Map.of("nproc", Runtime.getRuntime().availableProcessors(), "cpu", cpu, "jdk", jdk.get(),
+        "python", py, "date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)));
+    return String.format("procpool vs Python multiprocessing, %s%nMachine: %d CPUs (nproc), %s; JDK %s; %s"
+            + "%nCommand: mvn -q install -DskipTests && mvn -q -pl procpool-bench exec:java%nFigures are medians;"
+            + " ratio > 1 means procpool is better (faster, or less time).",
+        ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")),
+        Runtime.getRuntime().availableProcessors(), cpu, jdk.get(), py);
+  }
+
+  private String table() {
+    StringBuilder b = new StringBuilder();
+    b.append("| # | workload | unit | procpool | against | other | ratio | target | met |\n");
+    b.append("|---|---|---|---:|---|---:|---:|---|---|\n");
+    for (Row r : rows) {
+      b.append("| ").append(r.workload()).append(" | ").append(r.what()).append(" | ").append(r.unit()).append(" | ")
+          .append(fmt(r.procpool())).append(" | ").append(r.against()).append(" | ").append(fmt(r.other()))
+          .append(" | ").append(Double.isNaN(r.ratio()) ? "" : String.format(Locale.ROOT, "%.2fx", r.ratio()))
+          .append(" | ").append(r.target()).append(" | ")
+          .append(r.met() == null ? "" : r.met() ? "yes" : "**no**").append(" |\n");
+    }
+    return b.toString();
+  }
+
+  private static String fmt(double v) {
+    if (Double.isNaN(v)) {
+      return "";
+    }
+    if (Math.abs(v) >= 100) {
+      return String.format(Locale.ROOT, "%,.0f", v);
+    }
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  private String csv() {
+    StringBuilder b = new StringBuilder("workload,what,unit,procpool,against,other,ratio,target,met\n");
+    for (Row r : rows) {
+      b.append(csvField(r.workload())).append(',').append(csvField(r.what())).append(',').append(csvField(r.unit()))
+          .append(',').append(num(r.procpool())).append(',').append(csvField(r.against())).append(',')
+          .append(num(r.other())).append(',').append(num(r.ratio())).append(',').append(csvField(r.target()))
+          .append(',').append(r.met() == null ? "" : r.met()).append('\n');
+    }
+    return b.toString();
+  }
+
+  private static String csvField(String s) {
+    return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+  }
+
+  private static String num(double v) {
+    return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  private String json(String header, double seconds) {
+    StringBuilder b = new StringBuilder("{\n  \"header\": ").append(Json.write(header)).append(",\n  \"seconds\": ")
+        .append(String.format(Locale.ROOT, "%.1f", seconds)).append(",\n  \"rows\": [\n");
+    for (int i = 0; i < rows.size(); i++) {
+      Row r = rows.get(i);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("workload", r.workload());
+      m.put("what", r.what());
+      m.put("unit", r.unit());
+      m.put("procpool", r.procpool());
+      m.put("against", r.against());
+      m.put("other", r.other());
+      m.put("ratio", r.ratio());
+      m.put("target", r.target());
+      m.put("met", r.met());
+      b.append("    ").append(Json.write(m)).append(i + 1 < rows.size() ? ",\n" : "\n");
+    }
+    b.append("  ],\n  \"raw\": ").append(Json.write(raw)).append("\n}\n");
+    return b.toString();
+  }
+
+  static Map<String, Object> parseJson(String s) {
+    Object o = Json.parse(s);
+    if (!(o instanceof Map<?, ?>)) {
+      throw new IllegalStateException("expected a JSON object, got: " + s);
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> m = (Map<String, Object>) o;
+    return m;
+  }
+
+  private static List<Double> doubles(Object list) {
+    List<Double> out = new ArrayList<>();
+    for (Object o : (List<?>) list) {
+      out.add(((Number) o).doubleValue());
+    }
+    return out;
+  }
+}
