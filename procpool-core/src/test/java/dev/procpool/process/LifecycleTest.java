@@ -12,6 +12,8 @@ import dev.procpool.Pool;
 import dev.procpool.PoolTerminatedException;
 import dev.procpool.Task;
 import dev.procpool.contract.Probe;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -79,11 +81,17 @@ class LifecycleTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> markedPids(dir, "worker").size() == 2 || !parent.isAlive());
       Set<Long> workers = markedPids(dir, "worker");
       assertThat(workers).as("both workers busy in the parent JVM").hasSize(2);
+      // The worker's arguments: the socket path (in the pool's private directory), its id, the parent's pid.
+      String[] args = new String(Files.readAllBytes(Path.of("/proc", workers.iterator().next().toString(), "cmdline")),
+          StandardCharsets.UTF_8).split("\0");
+      Path privateDir = Path.of(args[args.length - 3]).getParent();
+      assertThat(privateDir).isDirectory();
       Probe.mark(dir, "parent-may-go");
       parent.destroyForcibly(); // SIGKILL: no shutdown hook runs
       parent.waitFor(10, TimeUnit.SECONDS);
       await("workers exit on their own").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
           .until(() -> workers.stream().noneMatch(ProcessTests::alive));
+      assertThat(privateDir).as("removed by the orphaned workers").doesNotExist();
     } finally {
       parent.destroyForcibly();
     }

@@ -304,6 +304,7 @@ public final class ProcessBackend implements Backend {
     }
   }
 
+  /** Releases the pool's directory and timer, once; a second caller returns only when it is done. */
   private void cleanUp() {
     lock.lock();
     try {
@@ -314,15 +315,15 @@ public final class ProcessBackend implements Backend {
       if (sweeper != null) {
         sweeper.cancel(false);
       }
+      PrivateDirectory dir = directory;
+      if (dir != null) {
+        dir.delete();
+        WorkerReaper.unregister(dir);
+      }
+      timer.shutdown();
     } finally {
       lock.unlock();
     }
-    PrivateDirectory dir = directory;
-    if (dir != null) {
-      dir.delete();
-      WorkerReaper.unregister(dir);
-    }
-    timer.shutdown();
   }
 
   // ------------------------------------------------------------------ test hooks

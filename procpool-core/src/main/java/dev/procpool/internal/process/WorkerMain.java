@@ -9,6 +9,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,6 +25,8 @@ import java.util.Map;
 public final class WorkerMain {
   /** Set once connected, for {@link #injectForTest}. */
   private static volatile FrameWriter channelOut;
+  private static Path socketPath;
+  private static long parentPid;
 
   private WorkerMain() {}
 
@@ -36,7 +39,8 @@ public final class WorkerMain {
     FrameWriter out = null;
     try {
       Path socket = Path.of(args[0]);
-      long parentPid = Long.parseLong(args[2]);
+      socketPath = socket;
+      parentPid = Long.parseLong(args[2]);
       byte[] secret = System.in.readNBytes(Protocol.SECRET_BYTES);
       if (secret.length != Protocol.SECRET_BYTES) {
         throw new IOException("expected the pool's secret on stdin, got " + secret.length + " bytes");
@@ -61,7 +65,7 @@ public final class WorkerMain {
       }
       out.write(Protocol.empty(Protocol.READY));
       out.flush();
-      watchParent(parentPid);
+      watchParent();
       FrameWriter writer = out;
       Thread reader = new Thread(null, () -> read(in, runner, writer), "procpool-worker-reader", 16 << 20);
       reader.setDaemon(true);
@@ -135,12 +139,12 @@ public final class WorkerMain {
           default -> throw new ProtocolException("unexpected frame " + Protocol.name(in.type()));
         }
       }
-      Runtime.getRuntime().halt(Protocol.EXIT_ORPHANED);
+      orphaned();
     } catch (ProtocolException | BufferUnderflowException e) {
       throw TaskRunner.die(out, new StreamCorruptedException("protocol error in the worker: "
           + (e.getMessage() != null ? e.getMessage() : "a frame was cut short")), Protocol.EXIT_PROTOCOL);
     } catch (IOException e) {
-      Runtime.getRuntime().halt(Protocol.EXIT_ORPHANED);
+      orphaned();
     } catch (Throwable t) {
       throw TaskRunner.die(out, t, Protocol.EXIT_FATAL);
     }
@@ -190,7 +194,7 @@ public final class WorkerMain {
    * Ends this JVM when the parent is gone even if the socket never says so: polls the parent process id,
    * which changes when the parent dies and this process is reparented.
    */
-  private static void watchParent(long parentPid) {
+  private static void watchParent() {
     Thread watch = new Thread(() -> {
       for (;;) {
         try {
@@ -198,14 +202,42 @@ public final class WorkerMain {
         } catch (InterruptedException e) {
           return;
         }
-        long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
-        if (parent != parentPid) {
-          Runtime.getRuntime().halt(Protocol.EXIT_ORPHANED);
+        if (parentGone()) {
+          orphaned();
         }
       }
     }, "procpool-worker-parent-watch");
     watch.setDaemon(true);
     watch.start();
+  }
+
+  private static boolean parentGone() {
+    return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) != parentPid;
+  }
+
+  /**
+   * The connection ended without a shutdown: the parent died (or gave up on this worker, killing it
+   * anyway). A parent killed outright leaves its private directory behind; once this process has
+   * been reparented, so that the parent surely is gone, the directory is removed if it is empty.
+   */
+  private static void orphaned() {
+    long deadline = System.nanoTime() + 500_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (parentGone()) {
+        try {
+          Files.deleteIfExists(socketPath.getParent());
+        } catch (IOException | RuntimeException e) {
+          // not empty, or removed by another worker: either way not ours to worry about
+        }
+        break;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        break;
+      }
+    }
+    Runtime.getRuntime().halt(Protocol.EXIT_ORPHANED);
   }
 
   /**

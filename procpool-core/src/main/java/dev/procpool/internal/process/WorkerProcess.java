@@ -101,6 +101,7 @@ final class WorkerProcess {
   private volatile Process process;
   private volatile SocketChannel channel;
   private volatile boolean authenticated;
+  private volatile boolean ready;
   private volatile RemoteTaskException fatal;
   private FrameReader in;
   private FrameWriter out;
@@ -228,6 +229,7 @@ final class WorkerProcess {
       while (in.next()) {
         switch (in.type()) {
           case Protocol.READY:
+            ready = true;
             if (stdout != null) {
               stdout.stopTail();
               stderr.stopTail();
@@ -583,8 +585,16 @@ final class WorkerProcess {
     kill(Intent.TERMINATED, null);
   }
 
-  /** Enforces task timeouts and recalls chunks stuck behind a long one; called periodically. */
+  /**
+   * Enforces task timeouts, recalls chunks stuck behind a long one, and stops a worker still starting
+   * when the pool has finished (rather than wait for it to be ready only to tell it to exit); called
+   * periodically.
+   */
   void sweep(long now) {
+    if (!ready && pool.stopping()) {
+      kill(Intent.TERMINATED, null);
+      return;
+    }
     List<Integer> recall = null;
     boolean expired = false;
     lock.lock();
@@ -639,8 +649,8 @@ final class WorkerProcess {
     Process p;
     lock.lock();
     try {
-      if (gone) {
-        return;
+      if (gone || (why == Intent.TERMINATED && intent == Intent.TERMINATED)) {
+        return; // already on its way out
       }
       if (intent == null || (why == Intent.TERMINATED && (intent == Intent.SHUTDOWN || intent == Intent.RECYCLE))) {
         intent = why;
