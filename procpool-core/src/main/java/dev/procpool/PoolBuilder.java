@@ -463,7 +463,7 @@ public final class PoolBuilder {
   private void chooseBackend(String description, BackendFactory factory) {
     if (backendName != null) {
       throw new IllegalStateException(
-          "the backend was already chosen: " + backendName + "; choose one of threads(..), backend(..)");
+          "the backend was already chosen: " + backendName + "; choose only one of threads(..), processes(..), backend(..)");
     }
     backendName = description;
     backend = factory;

@@ -23,7 +23,7 @@ class PoolBuilderTest {
   void everySettingMayBeMadeOnlyOnce() {
     assertThatThrownBy(() -> Pool.builder().threads(2).threads(3))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("the backend was already chosen: threads(2); choose one of threads(..), backend(..)");
+        .hasMessage("the backend was already chosen: threads(2); choose only one of threads(..), processes(..), backend(..)");
     assertThatThrownBy(() -> Pool.builder().maxTasksPerChild(5).maxTasksPerChild(6))
         .hasMessage("maxTasksPerChild was already set to 5");
     assertThatThrownBy(() -> Pool.builder().taskTimeout(Duration.ofSeconds(1)).taskTimeout(Duration.ofSeconds(2)))

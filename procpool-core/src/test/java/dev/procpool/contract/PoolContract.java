@@ -816,10 +816,10 @@ public abstract class PoolContract {
     await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().tasks() == 100);
     PoolStats stats = pool.stats();
     assertThat(stats.workers()).hasSizeGreaterThanOrEqualTo(1);
-    assertThat(stats.workers()).allSatisfy(w -> {
-      assertThat(w.alive()).isTrue();
-      assertThat(w.busy()).isPositive();
-    });
+    // A worker that became ready late may have found no work left: only those that ran tasks were busy.
+    assertThat(stats.workers()).allSatisfy(w -> assertThat(w.alive()).isTrue());
+    assertThat(stats.workers()).filteredOn(w -> w.tasks() > 0).isNotEmpty()
+        .allSatisfy(w -> assertThat(w.busy()).isPositive());
     assertThat(stats.workers().stream().map(WorkerStats::busy).reduce(Duration.ZERO, Duration::plus))
         .isGreaterThanOrEqualTo(Duration.ofMillis(15)); // 100 tasks of 0.2 ms
     assertThat(stats.toString()).contains("worker").contains("busy").contains("total: 100 tasks");
