@@ -10,6 +10,7 @@ import java.io.Serializable;
  * @param second the second argument, may be null
  * @param <A> the first type
  * @param <B> the second type
+ * @serial exclude
  */
 public record Args2<A, B>(A first, B second) implements Serializable {
   @Override

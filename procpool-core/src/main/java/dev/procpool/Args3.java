@@ -12,6 +12,7 @@ import java.io.Serializable;
  * @param <A> the first type
  * @param <B> the second type
  * @param <C> the third type
+ * @serial exclude
  */
 public record Args3<A, B, C>(A first, B second, C third) implements Serializable {
   @Override

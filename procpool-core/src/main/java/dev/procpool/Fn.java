@@ -31,6 +31,8 @@ public interface Fn<T, R> extends Serializable {
    * composed in one expression: {@code Fn<Integer, Integer> square = Fn.of(Utils::f);}.
    *
    * @param fn the function
+   * @param <T> the item type
+   * @param <R> the result type
    * @return {@code fn}
    * @throws NullPointerException if {@code fn} is null
    */

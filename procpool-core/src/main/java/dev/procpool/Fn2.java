@@ -30,6 +30,9 @@ public interface Fn2<A, B, R> extends Serializable {
    * composed in one expression: {@code Fn2.of(Utils::g).bindFirst(2)   // partial(g, 2)}.
    *
    * @param fn the function
+   * @param <A> an argument type
+   * @param <B> an argument type
+   * @param <R> the result type
    * @return {@code fn}
    * @throws NullPointerException if {@code fn} is null
    */

@@ -24,6 +24,10 @@ public interface Fn3<A, B, C, R> extends Serializable {
    * composed in one expression: {@code Fn3.of(Utils::h).bindThird(9)}.
    *
    * @param fn the function
+   * @param <A> an argument type
+   * @param <B> an argument type
+   * @param <C> an argument type
+   * @param <R> the result type
    * @return {@code fn}
    * @throws NullPointerException if {@code fn} is null
    */

@@ -9,6 +9,7 @@ package dev.procpool;
 public class InputFailedException extends PoolException {
   private static final long serialVersionUID = 1L;
 
+  /** The position at which reading the input failed. */
   private final long itemIndex;
 
   /**

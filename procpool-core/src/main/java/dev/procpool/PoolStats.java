@@ -21,7 +21,12 @@ import java.util.Map;
  */
 public record PoolStats(List<WorkerStats> workers, Duration uptime) {
 
-  /** Copies the list. */
+  /**
+   * Copies the list.
+   *
+   * @param workers one row per worker that ever ran, in id order
+   * @param uptime time since the pool started
+   */
   public PoolStats {
     workers = List.copyOf(workers);
   }

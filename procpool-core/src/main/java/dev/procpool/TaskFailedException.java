@@ -12,6 +12,7 @@ package dev.procpool;
 public class TaskFailedException extends PoolException {
   private static final long serialVersionUID = 1L;
 
+  /** The position of the failed item in the input. */
   private final long itemIndex;
 
   /**

@@ -10,6 +10,7 @@ import java.time.Duration;
 public class TaskTimeoutException extends TaskFailedException {
   private static final long serialVersionUID = 1L;
 
+  /** The timeout the task exceeded. */
   private final Duration timeout;
 
   /**

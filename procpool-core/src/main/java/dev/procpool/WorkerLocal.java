@@ -29,7 +29,9 @@ import java.util.UUID;
 public final class WorkerLocal<S> implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  /** Names this state in every worker's scope. */
   private final String id = UUID.randomUUID().toString();
+  /** Builds the state, once per worker. */
   private final Task<? extends S> factory;
 
   private WorkerLocal(Task<? extends S> factory) {
