@@ -34,9 +34,11 @@ import java.util.stream.Stream;
  * <h2>How work is split</h2>
  * Items travel in chunks; the function travels once per call. {@code map}, {@code starmap} and their
  * async forms read the whole input first and, unless told, use Python's chunk size
- * {@code ceil(n / (4 * workers))}. {@code imap} and {@code imapUnordered} are lazy: they use chunks of
- * 1 unless told, and read the input at most {@linkplain PoolBuilder#readAhead(int) a bounded distance}
- * ahead of the consumer (Python reads it all ahead).
+ * {@code ceil(n / (4 * workers))}. {@code imap} and {@code imapUnordered} are lazy: unless told, their
+ * chunks start at 1 item and adapt to the measured task time (joblib's {@code batch_size='auto'}:
+ * they grow while a chunk holds less than about 0.2 s of work, up to 1024 items, and shrink when tasks
+ * slow down), and they read the input at most {@linkplain PoolBuilder#readAhead(int) a bounded
+ * distance} ahead of the consumer (Python reads it all ahead).
  *
  * <h2>Failures</h2>
  * Synchronous calls throw {@link TaskFailedException} (cause: the task's exception; message: the item's
@@ -348,7 +350,8 @@ public interface Pool extends ExecutorService, AutoCloseable {
   // ---------------------------------------------------------------- imap
 
   /**
-   * Python's {@code imap}: lazy results in input order, chunks of one item.
+   * Python's {@code imap}: lazy results in input order. Chunks start at one item and grow while tasks
+   * are short (see "How work is split" above); pass a chunk size to fix it.
    *
    * @param fn the function
    * @param items the input, read lazily

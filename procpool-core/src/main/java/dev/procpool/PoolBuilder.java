@@ -277,9 +277,10 @@ public final class PoolBuilder {
 
   /**
    * Bounds how far {@code imap} and {@code imapUnordered} read ahead of their consumer: at most
-   * {@code chunks} chunks (that is, {@code chunks * chunksize} items) are taken from the input and not
-   * yet handed to the consumer. Larger values keep workers busier when task times vary; smaller ones
-   * use less memory. Default: {@code 4 * workers}.
+   * {@code chunks} chunks (that is, {@code chunks * chunksize} items, where an adaptive chunk size counts
+   * at its current value, at most 1024) are taken from the input and not yet handed to the consumer.
+   * Larger values keep workers busier when task times vary; smaller ones use less memory. Default:
+   * {@code 4 * workers}.
    *
    * @param chunks the number of chunks, at least 1
    * @return this builder

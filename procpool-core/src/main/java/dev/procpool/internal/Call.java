@@ -82,6 +82,12 @@ abstract class Call implements Job {
    */
   abstract void onFailure(long index, Throwable error, boolean byPool);
 
+  /**
+   * Tells the call that a chunk of {@code items} items ran to its last item, {@code nanos} after a worker
+   * took it (so including any wait in that worker's own queue). Nothing by default.
+   */
+  void chunkDone(int items, long nanos) {}
+
   /** Tells whether the item already has an outcome (or the call no longer wants one). */
   abstract boolean isResolved(long index);
 

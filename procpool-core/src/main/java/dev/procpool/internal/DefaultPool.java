@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  */
 public final class DefaultPool implements Pool {
   private static final System.Logger LOG = System.getLogger("dev.procpool");
-  /** Chunk size not given: map uses Python's rule, imap uses 1. */
+  /** Chunk size not given: map uses Python's rule, imap adapts it to the measured task time. */
   private static final int AUTO = 0;
 
   private final Engine engine;
@@ -468,7 +468,7 @@ public final class DefaultPool implements Pool {
     Fn<Object, Object> f = Adapters.fn(notNull(fn));
     CallSpec spec = new CallSpec(ordered ? "imap" : "imapUnordered", timeout, progress, null);
     return (ResultIterator<R>) (ResultIterator<?>) StreamCall.start(
-        engine, f, items, resource, chunksize == AUTO ? 1 : chunksize, ordered, spec, total);
+        engine, f, items, resource, chunksize, ordered, spec, total);
   }
 
   private static long sizeOf(Iterable<?> items) {

@@ -336,6 +336,7 @@ final class Engine implements WorkSource, WorkSink {
     WorkChunk c;
     while ((c = queue.pollFirst()) != null) {
       if (!c.call.isCancelled()) {
+        c.takenAt = System.nanoTime();
         return c;
       }
     }
@@ -352,6 +353,9 @@ final class Engine implements WorkSource, WorkSink {
   public void completed(Chunk chunk, int offset, List<?> values) {
     WorkChunk c = (WorkChunk) chunk;
     c.call.onResults(c.firstIndex() + offset, values);
+    if (offset + values.size() == c.size() && c.takenAt != 0) {
+      c.call.chunkDone(c.size(), System.nanoTime() - c.takenAt);
+    }
   }
 
   @Override

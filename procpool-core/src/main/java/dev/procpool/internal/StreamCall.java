@@ -27,18 +27,51 @@ import java.util.stream.StreamSupport;
  * A lazy call ({@code imap}, {@code imapUnordered}): a feeder thread reads the input in chunks, never
  * holding more than {@code permits} items that the consumer has not taken yet, so memory stays flat
  * for an infinite input.
+ *
+ * <p>Without a chunk size from the caller, chunks adapt to the task time, joblib's
+ * {@code batch_size='auto'}: they start at one item, so that the first results come as soon as
+ * possible and a slow task is never batched, and grow (at most doubling per finished chunk, up to
+ * {@value #MAX_AUTO_CHUNK} items) while a chunk holds less than {@link #TARGET_CHUNK_NANOS} of work;
+ * they shrink again when tasks get slower. The read-ahead bound stays {@code readAhead} chunks of the
+ * current size.
  */
 final class StreamCall extends Call implements ResultIterator<Object> {
   private static final Object NULL = new Object();
+  /** The chunk size argument that asks for adaptive chunks. */
+  static final int AUTO = 0;
+  /** The work one adaptive chunk aims at: long enough to hide per-chunk costs, short enough to balance. */
+  static final long TARGET_CHUNK_NANOS = 200_000_000L;
+  /** Adaptive chunks never hold more items than this, which bounds what read-ahead keeps in memory. */
+  static final int MAX_AUTO_CHUNK = 1024;
+
+  /** A semaphore whose number of permits can also shrink, for a read-ahead bound that follows the chunk size. */
+  private static final class Permits extends Semaphore {
+    private static final long serialVersionUID = 1L;
+
+    Permits(int permits) {
+      super(permits);
+    }
+
+    void reduce(int n) {
+      reducePermits(n);
+    }
+  }
 
   private record Failure(RuntimeException error) {}
 
   private final boolean ordered;
-  private final int chunksize;
+  /** Whether the chunk size adapts to the task time (none was given). */
+  private final boolean adaptive;
+  private final int readAheadChunks;
+  /** Items per chunk; changes only when adaptive, under {@link #sizing}. */
+  private volatile int chunksize;
+  private final Object sizing = new Object();
+  /** Smoothed nanoseconds per item, or -1 before the first chunk finished; guarded by sizing. */
+  private double nanosPerItem = -1;
   private final Iterator<?> input;
   private final AutoCloseable inputResource;
   /** One permit per item taken from the input and not yet handed to the consumer. */
-  private final Semaphore permits;
+  private final Permits permits;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -67,10 +100,12 @@ final class StreamCall extends Call implements ResultIterator<Object> {
     super(engine, fn, spec, total);
     this.input = input;
     this.inputResource = inputResource;
-    this.chunksize = chunksize;
+    this.adaptive = chunksize == AUTO;
+    this.chunksize = adaptive ? 1 : chunksize;
     this.ordered = ordered;
-    long bound = (long) engine.settings.readAheadChunks() * chunksize;
-    this.permits = new Semaphore((int) Math.min(Integer.MAX_VALUE, Math.max(bound, chunksize)));
+    this.readAheadChunks = engine.settings.readAheadChunks();
+    long bound = (long) readAheadChunks * this.chunksize;
+    this.permits = new Permits((int) Math.min(Integer.MAX_VALUE, Math.max(bound, this.chunksize)));
   }
 
   static StreamCall start(
@@ -108,11 +143,12 @@ final class StreamCall extends Call implements ResultIterator<Object> {
     try {
       boolean end = false;
       while (!end) {
-        permits.acquire(chunksize);
-        List<Object> batch = new ArrayList<>(chunksize);
+        int size = chunksize;
+        permits.acquire(size);
+        List<Object> batch = new ArrayList<>(size);
         Throwable error = null;
         try {
-          while (batch.size() < chunksize && !end) {
+          while (batch.size() < size && !end) {
             if (input.hasNext()) {
               batch.add(input.next());
             } else {
@@ -123,7 +159,7 @@ final class StreamCall extends Call implements ResultIterator<Object> {
           error = t;
           end = true;
         }
-        permits.release(chunksize - batch.size());
+        permits.release(size - batch.size());
         long first;
         boolean idle;
         lock.lock();
@@ -220,6 +256,40 @@ final class StreamCall extends Call implements ResultIterator<Object> {
     progressed(fresh ? 1 : 0);
     if (idle) {
       finish();
+    }
+  }
+
+  /**
+   * Adapts the chunk size to a finished chunk's time per item (smoothed), and the read-ahead bound with
+   * it. The time counts from when a worker took the chunk, so it may include a wait behind the chunks
+   * that worker already held: that errs towards smaller chunks.
+   */
+  @Override
+  void chunkDone(int items, long nanos) {
+    if (!adaptive || items <= 0) {
+      return;
+    }
+    synchronized (sizing) {
+      double perItem = Math.max(1, (double) nanos / items);
+      nanosPerItem = nanosPerItem < 0 ? perItem : (nanosPerItem + perItem) / 2;
+      int current = chunksize;
+      long ideal = Math.max(1, Math.min(MAX_AUTO_CHUNK, (long) (TARGET_CHUNK_NANOS / nanosPerItem)));
+      int next = current;
+      if (ideal > current) {
+        next = (int) Math.min(ideal, 2L * current);
+      } else if (ideal < current / 2) {
+        next = (int) Math.max(ideal, current / 4);
+      }
+      if (next == current) {
+        return;
+      }
+      chunksize = next;
+      long delta = (long) readAheadChunks * (next - current);
+      if (delta > 0) {
+        permits.release((int) Math.min(Integer.MAX_VALUE, delta));
+      } else {
+        permits.reduce((int) Math.min(Integer.MAX_VALUE, -delta));
+      }
     }
   }
 

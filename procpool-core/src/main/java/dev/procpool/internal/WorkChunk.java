@@ -11,6 +11,8 @@ final class WorkChunk implements Chunk {
   private final List<?> items;
   /** Times this chunk's single item was running when its worker died; only isolated chunks count. */
   final int deaths;
+  /** When a backend took the chunk from the engine's queue (System.nanoTime), for adaptive chunk sizes. */
+  volatile long takenAt;
 
   WorkChunk(Call call, long firstIndex, List<?> items, int deaths) {
     this.call = call;

@@ -1,0 +1,54 @@
+package dev.procpool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code imap} without a chunk size: chunks adapt to the task time, and the input is still read at most
+ * {@code readAhead} chunks (of at most 1024 items) ahead of the consumer. The contract suite covers
+ * the orders, failures and laziness that must not change; nothing here depends on timing.
+ */
+@Timeout(60)
+class AdaptiveChunkTest {
+  /** Adaptive chunks never hold more items than this (StreamCall.MAX_AUTO_CHUNK). */
+  private static final int MAX_CHUNK = 1024;
+
+  @Test
+  void manyShortTasksComeBackCompleteAndInOrder() {
+    try (Pool pool = Pool.threads(2); ResultIterator<Long> it = pool.imap(x -> x * 2, longs(200_000))) {
+      long expected = 0;
+      while (it.hasNext()) {
+        assertThat(it.next()).isEqualTo(2 * expected);
+        expected++;
+      }
+      assertThat(expected).isEqualTo(200_000);
+    }
+  }
+
+  @Test
+  void anInfiniteInputIsStillReadABoundedDistanceAhead() {
+    int readAhead = 2;
+    AtomicLong pulled = new AtomicLong();
+    Iterator<Long> infinite = Stream.iterate(0L, i -> i + 1).peek(i -> pulled.incrementAndGet()).iterator();
+    try (Pool pool = Pool.builder().threads(2).readAhead(readAhead).build();
+        ResultIterator<Long> it = pool.imapUnordered(x -> x, infinite)) {
+      for (int i = 0; i < 20_000; i++) {
+        it.next();
+      }
+      // Chunks have grown by now; with the consumer paused, reading stops at the bound.
+      long bound = 20_000L + (long) readAhead * MAX_CHUNK;
+      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> pulled.get() <= bound);
+    }
+  }
+
+  private static Iterator<Long> longs(long n) {
+    return Stream.iterate(0L, i -> i < n, i -> i + 1).iterator();
+  }
+}
