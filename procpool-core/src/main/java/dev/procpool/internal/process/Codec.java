@@ -64,18 +64,31 @@ final class Codec {
    *     {@link java.io.NotSerializableException} does)
    */
   static byte[] encodeValues(Object[] values) throws IOException {
-    int size = 5;
+    return encodeValues(values, 0);
+  }
+
+  /**
+   * Like {@link #encodeValues(Object[])}, leaving the first {@code reserve} bytes of the array free for
+   * the caller's frame header, so that the frame is built without copying the values again.
+   */
+  static byte[] encodeValues(Object[] values, int reserve) throws IOException {
+    long size = 5;
     for (Object v : values) {
       int n = compactSize(v);
       if (n < 0) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        out.write(new byte[reserve]);
         out.write(JAVA);
         writeJava(out, values);
         return out.toByteArray();
       }
       size += n;
     }
-    ByteBuffer b = ByteBuffer.allocate(size);
+    if (reserve + size > Integer.MAX_VALUE - 16) {
+      throw new IOException("the values take " + size + " bytes, more than an array holds");
+    }
+    ByteBuffer b = ByteBuffer.allocate(reserve + (int) size);
+    b.position(reserve);
     b.put(COMPACT).putInt(values.length);
     for (Object v : values) {
       putCompact(b, v);

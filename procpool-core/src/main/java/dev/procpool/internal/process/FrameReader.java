@@ -6,23 +6,41 @@ import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
 
 /**
- * Reads frames from a channel. Reads go through one small direct buffer (so that the JDK does not
- * allocate and cache a temporary direct buffer as large as the biggest frame), and a payload buffer
- * grows only as bytes really arrive, so that a garbage length cannot make it allocate the limit.
+ * Reads frames from a channel. Reads go through one direct buffer of {@value #BUFFER_BYTES} bytes (so
+ * that the JDK does not allocate and cache a temporary direct buffer as large as the biggest frame).
+ * Beyond {@code eagerBytes}, a payload buffer grows only as bytes really arrive, so that a garbage
+ * length cannot make it allocate the limit; a worker reads its parent's frames, which it trusts, in
+ * one allocation of the frame's size.
  *
  * <p>Not thread-safe: one reading thread at a time.
  */
 final class FrameReader {
+  /** Large enough that a big frame takes few system calls; a Unix socket holds about this much. */
+  static final int BUFFER_BYTES = 256 * 1024;
+  /** What a claimed length may make the reader allocate before the bytes arrive, by default. */
+  static final int DEFAULT_EAGER_BYTES = 1 << 20;
+
   private final ReadableByteChannel channel;
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+  private final int eagerBytes;
   private int maxPayload;
   private long bytesRead;
   private byte type;
   private ByteBuffer payload;
 
   FrameReader(ReadableByteChannel channel, int maxPayload) {
+    this(channel, maxPayload, DEFAULT_EAGER_BYTES);
+  }
+
+  /**
+   * Creates a reader.
+   *
+   * @param eagerBytes how much of a frame's claimed length is allocated at once; the rest as it arrives
+   */
+  FrameReader(ReadableByteChannel channel, int maxPayload, int eagerBytes) {
     this.channel = channel;
     this.maxPayload = maxPayload;
+    this.eagerBytes = eagerBytes;
     buffer.flip();
   }
 
@@ -47,7 +65,7 @@ final class FrameReader {
       throw new ProtocolException("a frame of type " + Protocol.name(type) + " claims " + Integer.toUnsignedString(length)
           + " bytes, above the limit of " + maxPayload);
     }
-    byte[] data = new byte[Math.min(length, buffer.capacity())];
+    byte[] data = new byte[Math.min(length, Math.max(buffer.capacity(), eagerBytes))];
     int have = 0;
     while (have < length) {
       boolean more;

@@ -12,7 +12,7 @@ import java.nio.channels.WritableByteChannel;
  */
 final class FrameWriter {
   private final WritableByteChannel channel;
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(FrameReader.BUFFER_BYTES);
   private long bytesWritten;
 
   FrameWriter(WritableByteChannel channel) {

@@ -99,6 +99,28 @@ final class Protocol {
     return frame(FUNCTION, 8 + function.length).putLong(jobId).put(function).array();
   }
 
+  /** Bytes before the items of a CHUNK frame: the frame header and the chunk's fixed fields. */
+  static final int CHUNK_PREFIX = HEADER_BYTES + 4 + 8 + 8 + 4 + 1;
+  /** Bytes before the outcomes of a RESULTS frame. */
+  static final int RESULTS_PREFIX = HEADER_BYTES + 4 + 4 + 1 + 8;
+
+  /**
+   * Makes a CHUNK frame of {@code frame}, whose first {@link #CHUNK_PREFIX} bytes are free and the rest
+   * the encoded items (see {@link Codec#encodeValues(Object[], int)}): no copy of the items.
+   */
+  static byte[] chunkInPlace(byte[] frame, int seq, long jobId, long firstIndex, int count, boolean timed) {
+    ByteBuffer.wrap(frame, 0, CHUNK_PREFIX).putInt(frame.length - HEADER_BYTES).put(CHUNK)
+        .putInt(seq).putLong(jobId).putLong(firstIndex).putInt(count).put(timed ? TIMED : 0);
+    return frame;
+  }
+
+  /** Makes a RESULTS frame of {@code frame}, whose first {@link #RESULTS_PREFIX} bytes are free. */
+  static byte[] resultsInPlace(byte[] frame, int seq, int offset, boolean last, long elapsedNanos) {
+    ByteBuffer.wrap(frame, 0, RESULTS_PREFIX).putInt(frame.length - HEADER_BYTES).put(RESULTS)
+        .putInt(seq).putInt(offset).put(last ? LAST : 0).putLong(elapsedNanos);
+    return frame;
+  }
+
   static byte[] chunk(int seq, long jobId, long firstIndex, int count, boolean timed, byte[] items) {
     return frame(CHUNK, 4 + 8 + 8 + 4 + 1 + items.length)
         .putInt(seq).putLong(jobId).putLong(firstIndex).putInt(count).put(timed ? TIMED : 0).put(items).array();

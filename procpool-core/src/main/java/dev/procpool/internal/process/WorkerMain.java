@@ -46,7 +46,8 @@ public final class WorkerMain {
         throw new IOException("expected the pool's secret on stdin, got " + secret.length + " bytes");
       }
       SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
-      FrameReader in = new FrameReader(channel, Protocol.MAX_PAYLOAD);
+      // The parent's frames are trusted (it started this JVM and gave it the secret): no growing buffers.
+      FrameReader in = new FrameReader(channel, Protocol.MAX_PAYLOAD, Protocol.MAX_PAYLOAD);
       out = new FrameWriter(channel);
       channelOut = out;
       ByteBuffer hello = expect(in, Protocol.HELLO);

@@ -328,19 +328,26 @@ final class WorkerProcess {
     return false;
   }
 
-  /** Pulls chunks for this worker while it has room; asks it to exit when the source is finished. */
+  /**
+   * Pulls chunks for this worker while it has room; asks it to exit when the source is finished. What
+   * is there to take when the worker has room goes out as one write: with short chunks, the worker's
+   * results free room a few at a time (see {@link #results}), so chunks go out in batches.
+   */
   private void dispatch() throws InterruptedException {
     long assigned = 0;
     int max = pool.maxTasksPerWorker();
+    List<byte[]> frames = new ArrayList<>();
     for (;;) {
+      int room;
       lock.lockInterruptibly();
       try {
         while (!gone && intent == null && inFlight.size() >= depth()) {
-          room.await();
+          this.room.await();
         }
         if (gone || intent != null) {
           return;
         }
+        room = depth() - inFlight.size();
       } finally {
         lock.unlock();
       }
@@ -349,9 +356,23 @@ final class WorkerProcess {
         requestExit(Intent.SHUTDOWN);
         return;
       }
-      send(chunk);
-      assigned += chunk.size();
-      if (max > 0 && assigned >= max) {
+      boolean recycle = false;
+      for (;;) {
+        send(chunk, frames);
+        assigned += chunk.size();
+        if (max > 0 && assigned >= max) {
+          recycle = true;
+          break;
+        }
+        if (--room <= 0 || (chunk = pool.source().poll(0, TimeUnit.NANOSECONDS)) == null) {
+          break;
+        }
+      }
+      if (!frames.isEmpty()) {
+        outgoing.addAll(frames); // the writer coalesces them into as few writes as its buffer allows
+        frames.clear();
+      }
+      if (recycle) {
         lock.lock();
         try {
           tasks = assigned;
@@ -382,10 +403,11 @@ final class WorkerProcess {
   }
 
   /**
-   * Encodes a chunk and queues it for the writer. What cannot be serialized fails here, before anything
-   * is sent: the whole chunk if the function cannot travel, otherwise only the items that cannot.
+   * Encodes a chunk and adds its frames to {@code batch}, for the writer. What cannot be serialized fails
+   * here, before anything is sent: the whole chunk if the function cannot travel, otherwise only the
+   * items that cannot.
    */
-  private void send(Chunk chunk) {
+  private void send(Chunk chunk, List<byte[]> batch) {
     Job job = chunk.job();
     Object function = pool.encodedFunction(job);
     if (function instanceof RuntimeException e) {
@@ -399,7 +421,7 @@ final class WorkerProcess {
       return;
     }
     long timeout = job.taskTimeout() == null ? 0 : Math.max(1, job.taskTimeout().toNanos());
-    List<byte[]> frames = new ArrayList<>(4);
+    List<byte[]> frames = batch;
     Long forget;
     while ((forget = pendingForgets.poll()) != null) {
       frames.add(Protocol.withLong(Protocol.FORGET, forget));
@@ -415,8 +437,8 @@ final class WorkerProcess {
         lostAs = intent == Intent.TERMINATED ? Loss.Kind.TERMINATED : Loss.Kind.DIED;
       } else {
         int seq = nextSeq++;
-        frames.add(Protocol.chunk(seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0, items));
-        f = new InFlight(seq, chunk, timeout, items.length);
+        frames.add(Protocol.chunkInPlace(items, seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0));
+        f = new InFlight(seq, chunk, timeout, items.length - Protocol.CHUNK_PREFIX);
         inFlight.add(f);
       }
     } finally {
@@ -424,15 +446,13 @@ final class WorkerProcess {
     }
     if (f == null) {
       sink.lost(chunk, new Loss(lostAs, false, -1, "its worker stopped before the chunk was sent", null));
-      return;
     }
-    outgoing.add(concat(frames));
   }
 
   /** Encodes the chunk's items; items that cannot travel are failed and replaced by a marker. */
   private byte[] encodeItems(Chunk chunk) {
     Object[] items = chunk.items().toArray();
-    byte[] all = tryEncode(items);
+    byte[] all = tryEncode(items, Protocol.CHUNK_PREFIX);
     if (all != null) {
       return all;
     }
@@ -448,7 +468,7 @@ final class WorkerProcess {
     if (failed == items.length) {
       return null;
     }
-    all = tryEncode(items);
+    all = tryEncode(items, Protocol.CHUNK_PREFIX);
     if (all == null) {
       IllegalArgumentException e = new IllegalArgumentException("the items " + chunk.firstIndex() + ".."
           + (chunk.firstIndex() + items.length - 1) + " together exceed the limit of " + Protocol.MAX_PAYLOAD
@@ -462,10 +482,10 @@ final class WorkerProcess {
     return all;
   }
 
-  private static byte[] tryEncode(Object[] values) {
+  private static byte[] tryEncode(Object[] values, int reserve) {
     try {
-      byte[] b = Codec.encodeValues(values);
-      return b.length <= Protocol.MAX_PAYLOAD - 64 ? b : null;
+      byte[] b = Codec.encodeValues(values, reserve);
+      return b.length - reserve <= Protocol.MAX_PAYLOAD - 64 ? b : null;
     } catch (IOException | RuntimeException | StackOverflowError e) {
       return null;
     }
@@ -486,23 +506,6 @@ final class WorkerProcess {
       return new IllegalArgumentException("item " + index + " (a " + item.getClass().getName()
           + ") cannot be serialized for a worker process: " + e, e);
     }
-  }
-
-  private static byte[] concat(List<byte[]> frames) {
-    if (frames.size() == 1) {
-      return frames.get(0);
-    }
-    int n = 0;
-    for (byte[] f : frames) {
-      n += f.length;
-    }
-    byte[] all = new byte[n];
-    int at = 0;
-    for (byte[] f : frames) {
-      System.arraycopy(f, 0, all, at, f.length);
-      at += f.length;
-    }
-    return all;
   }
 
   /** Asks the worker to finish what it holds and exit. */
@@ -800,7 +803,10 @@ final class WorkerProcess {
         inFlight.remove(f);
         ewmaNanos = ewmaNanos < 0 ? elapsed : (3 * ewmaNanos + elapsed) / 4;
         recalling = false;
-        room.signalAll();
+        if (inFlight.size() <= depth() / 2) {
+          // Half empty: the dispatcher refills in one batch rather than waking for every chunk.
+          room.signalAll();
+        }
       }
     } finally {
       lock.unlock();
