@@ -661,6 +661,13 @@ public interface Pool extends ExecutorService, AutoCloseable {
    * exit. This is not Python's {@code Pool.__exit__}, which terminates and drops pending work. If
    * interrupted while waiting, terminates the pool, waits for the workers to exit, and returns with
    * the interrupt flag set. Idempotent.
+   *
+   * <p>An {@code imap} iterator that is neither read to its end nor closed is submitted work that
+   * waits for its consumer, so {@code close()} waits for it too: open iterators in
+   * try-with-resources.
+   *
+   * @throws IllegalStateException if called from a callback (the pool's result thread would wait for
+   *     itself)
    */
   @Override
   void close();

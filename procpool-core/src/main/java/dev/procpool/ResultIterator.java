@@ -39,8 +39,10 @@ public interface ResultIterator<R> extends Iterator<R>, AutoCloseable {
    * @throws TaskFailedException if the task for this position failed (iteration may continue)
    * @throws InputFailedException if the input threw at this position (iteration ends)
    * @throws NoSuchElementException if there is no next result
+   * @throws PoolTerminatedException if the pool was terminated (or {@link WorkerStartException} if it
+   *     broke) before this result came; the iteration ends
    * @throws java.util.concurrent.CancellationException if the thread is interrupted while waiting
-   *     (its interrupt flag is set again) or the pool was terminated
+   *     (its interrupt flag is set again)
    */
   @Override
   R next();

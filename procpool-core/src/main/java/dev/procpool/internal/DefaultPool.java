@@ -402,11 +402,13 @@ public final class DefaultPool implements Pool {
 
   @Override
   public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    engine.checkNotResultThread("awaitTermination(..)");
     return engine.awaitTermination(unit.toNanos(timeout));
   }
 
   @Override
   public void join() throws InterruptedException {
+    engine.checkNotResultThread("join()");
     if (!engine.isShutdown()) {
       throw new IllegalStateException("join() requires shutdown() or terminate() first; the pool is still running");
     }
@@ -415,6 +417,7 @@ public final class DefaultPool implements Pool {
 
   @Override
   public void close() {
+    engine.checkNotResultThread("close()");
     engine.shutdown();
     boolean interrupted = false;
     for (;;) {

@@ -58,13 +58,29 @@ final class Engine implements WorkSource, WorkSink {
 
   /** Runs user callbacks and completes user-visible futures, one at a time, off the workers' threads. */
   final ExecutorService results;
+  /** The thread that runs callbacks; waiting for the pool from it would wait for itself. */
+  private volatile Thread resultThread;
+
+  /** Throws if the caller is the pool's callback thread, which {@code what} would wait for. */
+  void checkNotResultThread(String what) {
+    if (Thread.currentThread() == resultThread) {
+      throw new IllegalStateException(what + " was called from a callback, which runs on the pool's result thread: it"
+          + " would wait for itself. Call it from another thread");
+    }
+  }
+
   /** Reads the input of imap calls, one thread per running call. */
   final ExecutorService feeders;
 
   Engine(Backend backend, EngineSettings settings) {
     this.backend = backend;
     this.settings = settings;
-    this.results = Executors.newSingleThreadExecutor(daemonThreads(settings.poolName() + "-results"));
+    java.util.concurrent.ThreadFactory resultThreads = daemonThreads(settings.poolName() + "-results");
+    this.results = Executors.newSingleThreadExecutor(r -> {
+      Thread t = resultThreads.newThread(r);
+      resultThread = t;
+      return t;
+    });
     this.feeders = Executors.newCachedThreadPool(daemonThreads(settings.poolName() + "-feeder"));
   }
 
@@ -87,7 +103,12 @@ final class Engine implements WorkSource, WorkSink {
     } finally {
       lock.unlock();
     }
-    call.tracker = tracker(call);
+    try {
+      call.tracker = tracker(call);
+    } catch (RuntimeException | LinkageError e) {
+      // A broken progress renderer must not strand an admitted call: run it without listeners.
+      LOG.log(Level.WARNING, settings.poolName() + ": opening the call's listeners failed; it runs without them", e);
+    }
   }
 
   /** Opens the call's listeners: the pool's, and a progress bar if the call asks for one. */

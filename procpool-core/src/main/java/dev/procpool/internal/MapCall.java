@@ -29,7 +29,7 @@ final class MapCall extends Call {
   static MapCall start(Engine engine, Fn<Object, Object> fn, Object[] items, int chunksize, CallSpec spec) {
     MapCall call = new MapCall(engine, fn, items.length, spec);
     engine.register(call);
-    List<Object> all = Arrays.asList(items);
+    List<Object> all = java.util.Collections.unmodifiableList(Arrays.asList(items));
     List<WorkChunk> chunks = new ArrayList<>(items.length / chunksize + 1);
     for (int from = 0; from < items.length; from += chunksize) {
       chunks.add(new WorkChunk(call, from, all.subList(from, Math.min(items.length, from + chunksize)), 0));

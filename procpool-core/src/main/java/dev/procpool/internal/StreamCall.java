@@ -118,11 +118,17 @@ final class StreamCall extends Call implements ResultIterator<Object> {
       CallSpec spec,
       long total) {
     StreamCall call = new StreamCall(engine, fn, input, inputResource, chunksize, ordered, spec, total);
-    engine.register(call);
+    try {
+      engine.register(call);
+    } catch (RuntimeException e) {
+      call.closeInput(); // the caller handed us the stream; it would otherwise never be closed
+      throw e;
+    }
     try {
       engine.feeders.execute(call::feed);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       call.abort(e);
+      call.closeInput();
       throw e;
     }
     return call;
@@ -186,7 +192,7 @@ final class StreamCall extends Call implements ResultIterator<Object> {
           lock.unlock();
         }
         if (!batch.isEmpty()) {
-          engine.enqueue(List.of(new WorkChunk(this, first, batch, 0)));
+          engine.enqueue(List.of(new WorkChunk(this, first, java.util.Collections.unmodifiableList(batch), 0)));
         }
         if (idle) {
           finish();
@@ -402,6 +408,7 @@ final class StreamCall extends Call implements ResultIterator<Object> {
     lock.lock();
     try {
       if (aborted != null) {
+        closed = true; // thrown once; the iteration is over
         throw aborted;
       }
       long index = delivered;

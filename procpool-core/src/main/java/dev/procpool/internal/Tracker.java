@@ -69,7 +69,7 @@ final class Tracker implements CallProgress {
   private void guard(Runnable event) {
     try {
       event.run();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // even an Error: a listener must never take a worker down
       if (complained.compareAndSet(false, true)) {
         LOG.log(Level.WARNING, "a PoolListener threw; the pool goes on (reported once per call)", e);
       }

@@ -71,7 +71,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>An initializer must run on the thread (of the worker's JVM) that then runs the worker's tasks;
  * {@link #initializerRunsOncePerWorkerBeforeItsFirstTask} relies on it.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+// A separate thread, so that a hung close() (which rides out interrupts) fails the test instead of the build.
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class PoolContract {
   private static final Duration GATE_LIMIT = Duration.ofSeconds(20);
 
@@ -643,6 +644,42 @@ public abstract class PoolContract {
   }
 
   @Test
+  void closingFromACallbackIsRefusedInsteadOfDeadlocking() throws Exception {
+    Pool pool = pool(1);
+    List<Throwable> refused = new CopyOnWriteArrayList<>();
+    pool.applyAsync(() -> 1, v -> {
+      try {
+        pool.close();
+      } catch (IllegalStateException e) {
+        refused.add(e);
+      }
+    }, null).get(20, TimeUnit.SECONDS);
+    assertThat(refused).singleElement().satisfies(e -> assertThat(e).hasMessageContaining("callback"));
+    assertThat(pool.map(x -> x, List.of(1))).containsExactly(1);
+  }
+
+  @Test
+  void closeReturnsWhileATimedOutItemsReplacementFinishesTheWork() throws Exception {
+    Pool pool = track(builder(1).taskTimeout(Duration.ofMillis(300)).build());
+    String dir = dir();
+    Fn<Integer, Integer> f = x -> {
+      if (x == 0) {
+        Probe.await(dir, "never", GATE_LIMIT);
+      }
+      return x;
+    };
+    ResultIterator<Integer> it = pool.imap(f, List.of(0, 1, 2, 3));
+    pool.shutdown();
+    Thread closer = new Thread(pool::close);
+    closer.start();
+    assertThatThrownBy(it::next).isInstanceOf(TaskTimeoutException.class);
+    assertThat(List.of(it.next(), it.next(), it.next())).containsExactly(1, 2, 3);
+    closer.join(20_000);
+    assertThat(closer.isAlive()).as("close() returned").isFalse();
+    assertThat(pool.isTerminated()).isTrue();
+  }
+
+  @Test
   void joinRequiresShutdownOrTerminateFirst() {
     Pool pool = pool(1);
     assertThatThrownBy(pool::join)
@@ -807,6 +844,19 @@ public abstract class PoolContract {
     await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 4);
     assertThat(events).containsExactly("start map 50", "end map 50/50 failed 0",
         "start imapUnordered -1", "end imapUnordered 3/3 failed 1");
+  }
+
+  @Test
+  void aListenerThatThrowsAnErrorLosesNoWork() throws Exception {
+    PoolListener broken = new PoolListener() {
+      @Override
+      public void progressed(CallProgress call) {
+        throw new AssertionError("listener bug");
+      }
+    };
+    Pool pool = track(builder(1).listener(broken).build());
+    assertThat(pool.mapAsync(x -> x + 1, List.of(1, 2, 3), 1).get(20, TimeUnit.SECONDS)).containsExactly(2, 3, 4);
+    assertThat(pool.map(x -> x, List.of(5))).containsExactly(5);
   }
 
   @Test

@@ -100,11 +100,14 @@ public final class ThreadBackend implements Backend {
     long nanos = timeoutNanos;
     lock.lock();
     try {
-      while (!live.isEmpty()) {
+      // No live worker is not enough: a timed-out worker's replacement may not be counted yet, and
+      // work may still come until the source is finished.
+      while (!live.isEmpty() || !(terminated || source == null || source.isFinished())) {
         if (nanos <= 0) {
           return false;
         }
-        nanos = exited.awaitNanos(nanos);
+        long slice = Math.min(nanos, TimeUnit.MILLISECONDS.toNanos(50));
+        nanos -= slice - exited.awaitNanos(slice);
       }
     } finally {
       lock.unlock();
@@ -155,6 +158,8 @@ public final class ThreadBackend implements Backend {
     private long itemSeq;
     private boolean abandoned;
     private ScheduledFuture<?> deadline;
+    /** The chunk this worker has taken and not finished, for a failure outside any task. */
+    private volatile Chunk running;
 
     Worker(int id) {
       this.id = id;
@@ -183,7 +188,9 @@ public final class ThreadBackend implements Backend {
             sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.EXITED, ""));
             return;
           }
+          running = chunk;
           int ran = runChunk(chunk);
+          running = null;
           if (ran < 0) {
             return; // abandoned after a timeout; a replacement already runs
           }
@@ -196,6 +203,18 @@ public final class ThreadBackend implements Backend {
         }
       } catch (InterruptedException e) {
         // terminated
+      } catch (Throwable t) {
+        // Not the task (runChunk catches that): the sink or a listener failed. The worker is gone,
+        // like a process that crashed: hand its chunk back and put a fresh worker in its place.
+        System.getLogger("dev.procpool").log(System.Logger.Level.ERROR,
+            settings.poolName() + ": worker " + id + " failed outside a task; replacing it", t);
+        Chunk lost = running;
+        if (!terminated) {
+          spawn();
+        }
+        if (lost != null) {
+          sink.lost(lost, new Loss(Loss.Kind.DIED, true, -1, "its worker thread failed: " + t, t));
+        }
       } finally {
         WorkerScope.exitThreadScope();
         left(this);
@@ -251,8 +270,12 @@ public final class ThreadBackend implements Backend {
       current = chunk;
       offset = i;
       long seq = ++itemSeq;
-      if (timeout != null) {
-        deadline = timer().schedule(() -> expire(seq), timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (timeout != null && !terminated) {
+        try {
+          deadline = timer().schedule(() -> expire(seq), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // terminate() stopped the timer: this item is being cut short anyway
+        }
       }
     }
 
@@ -279,10 +302,10 @@ public final class ThreadBackend implements Backend {
         at = offset;
         thread.interrupt();
       }
+      spawn(); // before left(): awaitTermination must never see a moment without this worker's heir
       left(this);
       sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.TIMED_OUT,
           "item " + (chunk.firstIndex() + at) + " exceeded " + chunk.job().taskTimeout()));
-      spawn();
       sink.lost(chunk, new Loss(Loss.Kind.TIMED_OUT, true, at, "timed out", null));
     }
 
