@@ -322,6 +322,8 @@ public abstract class PoolContract {
     try (ResultIterator<Integer> it = pool.imap(x -> x * 2, infinite, chunksize)) {
       for (int i = 0; i < 50; i++) {
         assertThat(it.next()).isEqualTo(2 * i);
+        // Never more than the bound taken from the input and not yet handed over, at any moment.
+        assertThat(pulled.get()).isLessThanOrEqualTo(i + 1 + bound);
       }
       // With the consumer paused, the pool reads up to the bound and then stops.
       await().atMost(Duration.ofSeconds(10)).until(() -> pulled.get() >= 50 + bound - chunksize);
