@@ -130,7 +130,7 @@ final class Codec {
     }
   }
 
-  private static int compactSize(Object v) {
+  static int compactSize(Object v) {
     if (v == null || v instanceof Boolean) {
       return 1;
     }
@@ -169,7 +169,7 @@ final class Codec {
     return true;
   }
 
-  private static void putCompact(ByteBuffer b, Object v) {
+  static void putCompact(ByteBuffer b, Object v) {
     if (v == null) {
       b.put(NULL);
     } else if (v instanceof Boolean bool) {
@@ -204,7 +204,7 @@ final class Codec {
     }
   }
 
-  private static Object getCompact(ByteBuffer in) throws StreamCorruptedException {
+  static Object getCompact(ByteBuffer in) throws StreamCorruptedException {
     byte tag = in.get();
     switch (tag) {
       case NULL:

@@ -271,7 +271,10 @@ public final class ProcessBackend implements Backend {
     }
     Object encoded;
     try {
-      byte[] bytes = Codec.serialize(job.function());
+      byte[] bytes = LambdaCodec.encode(job.function());
+      if (bytes == null) {
+        bytes = Codec.serialize(job.function());
+      }
       encoded = bytes.length <= Protocol.MAX_PAYLOAD - 64 ? bytes : new IllegalArgumentException("the function"
           + " serializes to " + bytes.length + " bytes, above the limit of " + Protocol.MAX_PAYLOAD + " bytes per message;"
           + " capture less data in it and pass data as items");

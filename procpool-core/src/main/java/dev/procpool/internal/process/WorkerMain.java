@@ -154,7 +154,9 @@ public final class WorkerMain {
   @SuppressWarnings("unchecked")
   private static TaskRunner.Job function(long id, ByteBuffer p) {
     try {
-      Object fn = Codec.deserialize(p.array(), p.position(), p.remaining(), loader());
+      Object fn = p.hasRemaining() && p.get(p.position()) == LambdaCodec.FORM
+          ? LambdaCodec.decode(p, loader())
+          : Codec.deserialize(p.array(), p.position(), p.remaining(), loader());
       return new TaskRunner.Job(id, (Fn<Object, Object>) fn, null);
     } catch (IOException | RuntimeException | LinkageError e) {
       return new TaskRunner.Job(id, null, unreadable("the function", e));

@@ -1,0 +1,257 @@
+package dev.procpool.internal.process;
+
+import java.io.IOException;
+import java.io.InvalidClassException;
+import java.io.InvalidObjectException;
+import java.io.StreamCorruptedException;
+import java.lang.invoke.SerializedLambda;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * Sends a serializable lambda as the fields of its {@link SerializedLambda} and its captured values,
+ * without Java serialization: that costs a stream, class descriptors and their parsing for every
+ * function, which made each {@code applyAsync} (a function of its own) spend most of its time in
+ * {@code ObjectOutputStream} and {@code ObjectInputStream}. The worker rebuilds the lambda the way
+ * Java serialization does, through its capturing class's {@code $deserializeLambda$}, which accepts
+ * only lambdas that class really has.
+ *
+ * <p>Captured values travel in {@link Codec}'s compact form, as nested lambdas, or Java-serialized one
+ * by one (and filtered like every Java-serialized value). Anything this cannot describe, such as a
+ * function that is not a lambda or captures something not serializable, makes {@link #encode} return
+ * null, and the function goes by Java serialization with its usual errors.
+ */
+final class LambdaCodec {
+  private LambdaCodec() {}
+
+  /** First byte of a function in this form; Java serialization starts with 0xAC instead. */
+  static final byte FORM = 'L';
+  private static final byte VALUE = 1;
+  private static final byte LAMBDA = 2;
+  private static final byte JAVA = 3;
+  private static final int MAX_NESTING = 16;
+
+  private static final ClassValue<Method> WRITE_REPLACE = new ClassValue<>() {
+    @Override
+    protected Method computeValue(Class<?> type) {
+      try {
+        Method m = type.getDeclaredMethod("writeReplace");
+        m.setAccessible(true);
+        return m;
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return null;
+      }
+    }
+  };
+
+  /** In the pool: each lambda class's {@link #template}, encoded once. Weak, so that classes can unload. */
+  private static final Map<Class<?>, byte[]> TEMPLATES = Collections.synchronizedMap(new WeakHashMap<>());
+
+  /** In the worker: each capturing class's {@code $deserializeLambda$}; only the reading thread uses it. */
+  private static final Map<Class<?>, Method> DESERIALIZERS = new HashMap<>();
+
+  /** Encodes {@code fn} in this form, or returns null if it is not a lambda this can describe. */
+  static byte[] encode(Object fn) {
+    try {
+      Out out = new Out();
+      out.bytes.add(new byte[] {FORM});
+      return lambda(fn, out, 0) ? out.toArray() : null;
+    } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
+      return null;
+    }
+  }
+
+  private static boolean lambda(Object fn, Out out, int depth) throws IOException {
+    SerializedLambda s = serializedForm(fn);
+    if (s == null || depth > MAX_NESTING) {
+      return false;
+    }
+    out.bytes.add(TEMPLATES.computeIfAbsent(fn.getClass(), c -> template(s)));
+    out.integer(s.getCapturedArgCount());
+    for (int i = 0; i < s.getCapturedArgCount(); i++) {
+      Object arg = s.getCapturedArg(i);
+      int compact = Codec.compactSize(arg);
+      if (compact >= 0 && arg != Codec.Marker.SKIPPED) {
+        ByteBuffer b = ByteBuffer.allocate(1 + compact);
+        b.put(VALUE);
+        Codec.putCompact(b, arg);
+        out.bytes.add(b.array());
+      } else if (serializedForm(arg) != null) {
+        out.bytes.add(new byte[] {LAMBDA});
+        if (!lambda(arg, out, depth + 1)) {
+          return false;
+        }
+      } else {
+        byte[] java = Codec.serialize(arg); // throws for what is not serializable: then Java serialization says why
+        out.bytes.add(new byte[] {JAVA});
+        out.integer(java.length);
+        out.bytes.add(java);
+      }
+    }
+    return true;
+  }
+
+  /** What every instance of a lambda class has in common: where it comes from and what it implements. */
+  private static byte[] template(SerializedLambda s) {
+    Out out = new Out();
+    out.string(s.getCapturingClass());
+    out.string(s.getFunctionalInterfaceClass());
+    out.string(s.getFunctionalInterfaceMethodName());
+    out.string(s.getFunctionalInterfaceMethodSignature());
+    out.integer(s.getImplMethodKind());
+    out.string(s.getImplClass());
+    out.string(s.getImplMethodName());
+    out.string(s.getImplMethodSignature());
+    out.string(s.getInstantiatedMethodType());
+    return out.toArray();
+  }
+
+  /** The serialized form of a serializable lambda, or null for anything else. */
+  private static SerializedLambda serializedForm(Object o) {
+    if (o == null || !o.getClass().isSynthetic()) {
+      return null;
+    }
+    Method writeReplace = WRITE_REPLACE.get(o.getClass());
+    if (writeReplace == null) {
+      return null;
+    }
+    try {
+      return writeReplace.invoke(o) instanceof SerializedLambda s ? s : null;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Rebuilds a function encoded by {@link #encode}, from {@code in} positioned at its first byte.
+   *
+   * @throws IOException if the bytes are malformed, a class is missing (an {@link InvalidClassException}
+   *     caused by the {@link ClassNotFoundException}, as Java serialization reports it), or the capturing
+   *     class does not have that lambda
+   */
+  static Object decode(ByteBuffer in, ClassLoader loader) throws IOException {
+    try {
+      if (in.get() != FORM) {
+        throw new StreamCorruptedException("not a lambda in compact form");
+      }
+      return readLambda(in, loader, 0);
+    } catch (BufferUnderflowException | NegativeArraySizeException e) {
+      throw new StreamCorruptedException("a lambda cut short");
+    }
+  }
+
+  private static Object readLambda(ByteBuffer in, ClassLoader loader, int depth) throws IOException {
+    if (depth > MAX_NESTING) {
+      throw new InvalidObjectException("lambdas nested too deeply");
+    }
+    String capturingClass = string(in);
+    String interfaceClass = string(in);
+    String interfaceMethod = string(in);
+    String interfaceSignature = string(in);
+    int implKind = in.getInt();
+    String implClass = string(in);
+    String implMethod = string(in);
+    String implSignature = string(in);
+    String instantiatedType = string(in);
+    int count = in.getInt();
+    if (count < 0 || count > in.remaining()) {
+      throw new StreamCorruptedException(count + " captured values in " + in.remaining() + " bytes");
+    }
+    Object[] args = new Object[count];
+    for (int i = 0; i < count; i++) {
+      byte tag = in.get();
+      switch (tag) {
+        case VALUE -> args[i] = Codec.getCompact(in);
+        case LAMBDA -> args[i] = readLambda(in, loader, depth + 1);
+        case JAVA -> {
+          int n = in.getInt();
+          if (n < 0 || n > in.remaining()) {
+            throw new StreamCorruptedException("a captured value of " + n + " bytes in " + in.remaining());
+          }
+          args[i] = Codec.deserialize(in.array(), in.arrayOffset() + in.position(), n, loader);
+          in.position(in.position() + n);
+        }
+        default -> throw new StreamCorruptedException("unknown captured value tag " + tag);
+      }
+    }
+    Class<?> capturing;
+    try {
+      capturing = Class.forName(capturingClass.replace('/', '.'), false, loader);
+    } catch (ClassNotFoundException e) {
+      InvalidClassException ice = new InvalidClassException(e.getMessage(), "class not found in this JVM");
+      ice.initCause(e);
+      throw ice;
+    }
+    SerializedLambda form = new SerializedLambda(capturing, interfaceClass, interfaceMethod, interfaceSignature,
+        implKind, implClass, implMethod, implSignature, instantiatedType, args);
+    try {
+      return deserializer(capturing).invoke(null, form);
+    } catch (InvocationTargetException e) {
+      InvalidObjectException ioe = new InvalidObjectException("the lambda cannot be rebuilt: " + e.getCause());
+      ioe.initCause(e.getCause());
+      throw ioe;
+    } catch (IllegalAccessException e) {
+      throw new InvalidClassException(capturingClass, "its lambdas cannot be rebuilt: " + e);
+    }
+  }
+
+  private static Method deserializer(Class<?> capturing) throws InvalidClassException {
+    Method m = DESERIALIZERS.get(capturing);
+    if (m == null) {
+      try {
+        m = capturing.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
+        m.setAccessible(true);
+      } catch (NoSuchMethodException | RuntimeException e) {
+        throw new InvalidClassException(capturing.getName(), "has no serializable lambdas to rebuild: " + e);
+      }
+      DESERIALIZERS.put(capturing, m);
+    }
+    return m;
+  }
+
+  private static String string(ByteBuffer in) throws StreamCorruptedException {
+    int n = in.getInt();
+    if (n < 0 || n > in.remaining()) {
+      throw new StreamCorruptedException("a string of " + n + " bytes in " + in.remaining());
+    }
+    String s = new String(in.array(), in.arrayOffset() + in.position(), n, StandardCharsets.UTF_8);
+    in.position(in.position() + n);
+    return s;
+  }
+
+  /** Pieces of the encoding, joined once at the end. */
+  private static final class Out {
+    final List<byte[]> bytes = new ArrayList<>();
+
+    void string(String s) {
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      integer(b.length);
+      bytes.add(b);
+    }
+
+    void integer(int v) {
+      bytes.add(ByteBuffer.allocate(4).putInt(v).array());
+    }
+
+    byte[] toArray() {
+      int n = 0;
+      for (byte[] b : bytes) {
+        n += b.length;
+      }
+      ByteBuffer all = ByteBuffer.allocate(n);
+      for (byte[] b : bytes) {
+        all.put(b);
+      }
+      return all.array();
+    }
+  }
+}
