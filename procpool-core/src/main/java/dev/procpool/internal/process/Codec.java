@@ -13,6 +13,8 @@ import java.io.StreamCorruptedException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Turns functions, items and results into bytes and back, with bounded deserialization on both sides.
@@ -94,6 +96,68 @@ final class Codec {
       putCompact(b, v);
     }
     return b.array();
+  }
+
+  /** A byte[] value at least this long is written from the caller's array, not copied into the frame. */
+  static final int LARGE_BYTES = 64 * 1024;
+
+  /**
+   * Encodes values exactly as {@link #encodeValues(Object[], int)} does, but as segments to be written
+   * one after the other, each large {@code byte[]} value being the caller's own array rather than a
+   * copy: for payloads of megabytes, that copy (and zeroing the array it goes to) is most of the
+   * sender's work. Returns null unless every value is compact and one is a {@code byte[]} of at least
+   * {@link #LARGE_BYTES}.
+   */
+  static byte[][] encodeSegments(Object[] values, int reserve) {
+    boolean large = false;
+    for (Object v : values) {
+      if (compactSize(v) < 0) {
+        return null;
+      }
+      large |= isLarge(v);
+    }
+    if (!large) {
+      return null;
+    }
+    List<byte[]> segments = new ArrayList<>();
+    int i = 0;
+    boolean first = true;
+    for (;;) {
+      int j = i;
+      long size = first ? reserve + 5L : 0;
+      while (j < values.length && !isLarge(values[j])) {
+        size += compactSize(values[j]);
+        j++;
+      }
+      if (j < values.length) {
+        size += 5; // the large value's tag and length
+      }
+      if (size > Integer.MAX_VALUE - 16) {
+        return null;
+      }
+      ByteBuffer b = ByteBuffer.allocate((int) size);
+      if (first) {
+        b.position(reserve);
+        b.put(COMPACT).putInt(values.length);
+        first = false;
+      }
+      for (int k = i; k < j; k++) {
+        putCompact(b, values[k]);
+      }
+      if (j == values.length) {
+        segments.add(b.array());
+        return segments.toArray(new byte[0][]);
+      }
+      byte[] big = (byte[]) values[j];
+      b.put(BYTES).putInt(big.length);
+      segments.add(b.array());
+      segments.add(big);
+      i = j + 1;
+    }
+  }
+
+  private static boolean isLarge(Object v) {
+    return v instanceof byte[] b && b.length >= LARGE_BYTES;
   }
 
   /**

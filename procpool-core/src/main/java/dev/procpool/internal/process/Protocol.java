@@ -109,9 +109,19 @@ final class Protocol {
    * the encoded items (see {@link Codec#encodeValues(Object[], int)}): no copy of the items.
    */
   static byte[] chunkInPlace(byte[] frame, int seq, long jobId, long firstIndex, int count, boolean timed) {
-    ByteBuffer.wrap(frame, 0, CHUNK_PREFIX).putInt(frame.length - HEADER_BYTES).put(CHUNK)
+    return chunkInPlace(frame, frame.length, seq, jobId, firstIndex, count, timed);
+  }
+
+  /**
+   * Like {@link #chunkInPlace(byte[], int, long, long, int, boolean)} for a frame written in segments
+   * ({@link Codec#encodeSegments}), whose first is {@code first} and whose lengths add up to
+   * {@code frameLength}.
+   */
+  static byte[] chunkInPlace(byte[] first, int frameLength, int seq, long jobId, long firstIndex, int count,
+      boolean timed) {
+    ByteBuffer.wrap(first, 0, CHUNK_PREFIX).putInt(frameLength - HEADER_BYTES).put(CHUNK)
         .putInt(seq).putLong(jobId).putLong(firstIndex).putInt(count).put(timed ? TIMED : 0);
-    return frame;
+    return first;
   }
 
   /** Makes a RESULTS frame of {@code frame}, whose first {@link #RESULTS_PREFIX} bytes are free. */

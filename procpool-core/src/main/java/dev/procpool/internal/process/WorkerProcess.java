@@ -92,7 +92,8 @@ final class WorkerProcess {
   private final WorkSink sink;
   private final long born = System.nanoTime();
   private final Thread control;
-  private final LinkedBlockingQueue<byte[]> outgoing = new LinkedBlockingQueue<>();
+  /** Frames for the writer: a byte[], or a byte[][] of segments written one after the other. */
+  private final LinkedBlockingQueue<Object> outgoing = new LinkedBlockingQueue<>();
   private final Set<Long> shipped = ConcurrentHashMap.newKeySet();
   private final ConcurrentLinkedQueue<Long> pendingForgets = new ConcurrentLinkedQueue<>();
   /** The threads that must end before the pool may consider this worker gone. */
@@ -336,7 +337,7 @@ final class WorkerProcess {
   private void dispatch() throws InterruptedException {
     long assigned = 0;
     int max = pool.maxTasksPerWorker();
-    List<byte[]> frames = new ArrayList<>();
+    List<Object> frames = new ArrayList<>();
     for (;;) {
       int room;
       lock.lockInterruptibly();
@@ -407,7 +408,7 @@ final class WorkerProcess {
    * here, before anything is sent: the whole chunk if the function cannot travel, otherwise only the
    * items that cannot.
    */
-  private void send(Chunk chunk, List<byte[]> batch) {
+  private void send(Chunk chunk, List<Object> batch) {
     Job job = chunk.job();
     Object function = pool.encodedFunction(job);
     if (function instanceof RuntimeException e) {
@@ -416,12 +417,22 @@ final class WorkerProcess {
       }
       return;
     }
-    byte[] items = encodeItems(chunk);
+    byte[][] segments = Codec.encodeSegments(chunk.items().toArray(), Protocol.CHUNK_PREFIX);
+    long frameLength = 0;
+    if (segments != null) {
+      for (byte[] segment : segments) {
+        frameLength += segment.length;
+      }
+      if (frameLength - Protocol.CHUNK_PREFIX > Protocol.MAX_PAYLOAD - 64) {
+        segments = null; // too large: the usual way finds the items at fault
+      }
+    }
+    byte[] items = segments != null ? segments[0] : encodeItems(chunk);
     if (items == null) {
       return;
     }
     long timeout = job.taskTimeout() == null ? 0 : Math.max(1, job.taskTimeout().toNanos());
-    List<byte[]> frames = batch;
+    List<Object> frames = batch;
     Long forget;
     while ((forget = pendingForgets.poll()) != null) {
       frames.add(Protocol.withLong(Protocol.FORGET, forget));
@@ -437,8 +448,14 @@ final class WorkerProcess {
         lostAs = intent == Intent.TERMINATED ? Loss.Kind.TERMINATED : Loss.Kind.DIED;
       } else {
         int seq = nextSeq++;
-        frames.add(Protocol.chunkInPlace(items, seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0));
-        f = new InFlight(seq, chunk, timeout, items.length - Protocol.CHUNK_PREFIX);
+        if (segments != null) {
+          Protocol.chunkInPlace(items, (int) frameLength, seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0);
+          frames.add(segments);
+        } else {
+          frames.add(Protocol.chunkInPlace(items, seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0));
+          frameLength = items.length;
+        }
+        f = new InFlight(seq, chunk, timeout, (int) (frameLength - Protocol.CHUNK_PREFIX));
         inFlight.add(f);
       }
     } finally {
@@ -686,7 +703,7 @@ final class WorkerProcess {
   private void write() {
     try {
       for (;;) {
-        byte[] frame = outgoing.poll();
+        Object frame = outgoing.poll();
         if (frame == null) {
           out.flush();
           frame = outgoing.take();
@@ -694,7 +711,13 @@ final class WorkerProcess {
         if (frame == CLOSE) {
           return;
         }
-        out.write(frame);
+        if (frame instanceof byte[][] segments) {
+          for (byte[] segment : segments) {
+            out.write(segment);
+          }
+        } else {
+          out.write((byte[]) frame);
+        }
       }
     } catch (InterruptedException e) {
       // gone
