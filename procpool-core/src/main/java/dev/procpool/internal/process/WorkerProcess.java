@@ -51,6 +51,8 @@ final class WorkerProcess {
   private static final long CONNECT_LIMIT_SECONDS = 60;
   private static final long EXIT_GRACE_MILLIS = 5_000;
   private static final long RECALL_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** Encoded bytes of the chunks in flight above which no more are sent (one always may be). */
+  private static final long MAX_BYTES_IN_FLIGHT = 64L << 20;
   /** Ends the writer; compared by identity. */
   private static final byte[] CLOSE = new byte[0];
 
@@ -122,6 +124,8 @@ final class WorkerProcess {
   private boolean recalling;
   private int nextSeq;
   private long ewmaNanos = -1;
+  /** The encoded size of the chunks in {@link #inFlight}; written under lock. */
+  private volatile long bytesInFlight;
   private long tasks;
 
   WorkerProcess(ProcessBackend pool, int id) {
@@ -342,7 +346,8 @@ final class WorkerProcess {
       int room;
       lock.lockInterruptibly();
       try {
-        while (!gone && intent == null && inFlight.size() >= depth()) {
+        while (!gone && intent == null
+            && (inFlight.size() >= depth() || (!inFlight.isEmpty() && bytesInFlight >= MAX_BYTES_IN_FLIGHT))) {
           this.room.await();
         }
         if (gone || intent != null) {
@@ -365,7 +370,8 @@ final class WorkerProcess {
           recycle = true;
           break;
         }
-        if (--room <= 0 || (chunk = pool.source().poll(0, TimeUnit.NANOSECONDS)) == null) {
+        if (--room <= 0 || bytesInFlight >= MAX_BYTES_IN_FLIGHT
+            || (chunk = pool.source().poll(0, TimeUnit.NANOSECONDS)) == null) {
           break;
         }
       }
@@ -388,11 +394,19 @@ final class WorkerProcess {
 
   /**
    * How many chunks may be in flight: enough short ones to cover a round trip through the threads of
-   * both processes (some 100 us to 1 ms on a busy machine), one while a long one blocks the worker.
+   * both processes (some 100 us to 1 ms on a busy machine) and to amortize each wake-up and system call
+   * over many chunks, one while a long one blocks the worker. {@link #MAX_BYTES_IN_FLIGHT} bounds the
+   * memory this holds when chunks are short to run but large to send.
    */
   private int depth() {
     if (recalling || ewmaNanos < 0) {
       return 1;
+    }
+    if (ewmaNanos < 20_000) {
+      return 256;
+    }
+    if (ewmaNanos < 50_000) {
+      return 64;
     }
     if (ewmaNanos < 200_000) {
       return 16;
@@ -457,6 +471,7 @@ final class WorkerProcess {
         }
         f = new InFlight(seq, chunk, timeout, (int) (frameLength - Protocol.CHUNK_PREFIX));
         inFlight.add(f);
+        bytesInFlight += f.bytesSent;
       }
     } finally {
       lock.unlock();
@@ -593,6 +608,7 @@ final class WorkerProcess {
           if (!f.started) {
             unstarted.add(f);
             it.remove();
+            bytesInFlight -= f.bytesSent;
           }
         }
       }
@@ -824,10 +840,13 @@ final class WorkerProcess {
       f.reported = Math.max(f.reported, reported);
       if (last) {
         inFlight.remove(f);
+        long before = bytesInFlight;
+        bytesInFlight = before - f.bytesSent;
         ewmaNanos = ewmaNanos < 0 ? elapsed : (3 * ewmaNanos + elapsed) / 4;
         recalling = false;
-        if (inFlight.size() <= depth() / 2) {
-          // Half empty: the dispatcher refills in one batch rather than waking for every chunk.
+        if (inFlight.size() <= depth() / 2 || (before >= MAX_BYTES_IN_FLIGHT && bytesInFlight < MAX_BYTES_IN_FLIGHT)) {
+          // Half empty (or back under the byte bound): the dispatcher refills in one batch rather than
+          // waking for every chunk.
           room.signalAll();
         }
       }
@@ -896,6 +915,7 @@ final class WorkerProcess {
         throw new ProtocolException("chunk " + seq + " was recalled after it started");
       }
       inFlight.remove(f);
+      bytesInFlight -= f.bytesSent;
       room.signalAll();
     } finally {
       lock.unlock();
@@ -938,6 +958,7 @@ final class WorkerProcess {
           + (fatal == null ? "" : "hit " + fatal.getMessage() + " and ") + how;
       held = new ArrayList<>(inFlight);
       inFlight.clear();
+      bytesInFlight = 0;
       expired = timedOut;
       expiredAt = timedOutOffset;
       ran = tasks;
