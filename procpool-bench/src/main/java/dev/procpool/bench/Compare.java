@@ -125,7 +125,8 @@ public final class Compare {
     double total = (System.nanoTime() - t0) / 1e9;
     String table = c.table();
     System.out.println(table);
-    System.out.printf("Whole comparison: %.0f s.%n", total);
+    c.raw.put("loadAverageAtEnd", loadAverage());
+    System.out.printf("Whole comparison: %.0f s; load average at the end %s.%n", total, loadAverage());
     Path dir = out != null ? out : benchDir.resolve("target");
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("compare.json"), c.json(header, total), StandardCharsets.UTF_8);
@@ -204,6 +205,12 @@ public final class Compare {
       procs.put("imapUnordered",
           median(runs(reps, () -> drain(pool.imapUnordered(Work.SQUARE, items, 1))), items.size()));
     }
+    // imap may hold only readAhead chunks (default 4 * workers = 8 items here) not yet consumed: with chunks
+    // of one, that bounds it to 8 items per round trip. The same with a larger read-ahead shows the cost.
+    double wideImap;
+    try (Pool pool = Pool.builder().processes(2).readAhead(64).build()) {
+      wideImap = median(runs(reps, () -> drain(pool.imap(Work.SQUARE, items, 1))), items.size());
+    }
     Map<String, Object> py = python("w2", reps);
     @SuppressWarnings("unchecked")
     Map<String, Object> pyRuns = (Map<String, Object>) py.get("runs");
@@ -212,6 +219,8 @@ public final class Compare {
       rows.add(new Row("2", e.getKey() + " x*x, 100k ints, chunksize 1, processes", "tasks/s", e.getValue(), "Python",
           p, true, ">= 10x", e.getValue() >= 10 * p));
     }
+    rows.add(new Row("2", "  imap as above with readAhead(64) instead of 8 chunks", "tasks/s", wideImap, "Python",
+        median(doubles(pyRuns.get("imap"))), true, "", null));
   }
 
   private void w3() throws Exception {
@@ -505,11 +514,23 @@ public final class Compare {
     Supplier<String> jdk = () -> System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
     raw.put("machine", Map.of("nproc", Runtime.getRuntime().availableProcessors(), "cpu", cpu, "jdk", jdk.get(),
         "python", py, "date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)));
-    return String.format("procpool vs Python multiprocessing, %s%nMachine: %d CPUs (nproc), %s; JDK %s; %s"
+    raw.put("loadAverageAtStart", loadAverage());
+    return String.format("procpool vs Python multiprocessing, %s%nMachine: %d CPUs (nproc), %s; JDK %s; %s;"
+            + " load average at start %s"
             + "%nCommand: mvn -q install -DskipTests && mvn -q -pl procpool-bench exec:java%nFigures are medians;"
             + " ratio > 1 means procpool is better (faster, or less time).",
         ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")),
-        Runtime.getRuntime().availableProcessors(), cpu, jdk.get(), py);
+        Runtime.getRuntime().availableProcessors(), cpu, jdk.get(), py, loadAverage());
+  }
+
+  /** The 1, 5 and 15 minute load averages: a shared machine's other work shows here. */
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   private String table() {
