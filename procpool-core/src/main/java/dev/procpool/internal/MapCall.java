@@ -49,16 +49,27 @@ final class MapCall extends Call {
   void onResults(long firstIndex, List<?> results) {
     boolean complete;
     int fresh = 0;
+    // Copied out before the lock: workers reporting large chunks at once need not wait for each other.
+    Object[] incoming = results.toArray();
     synchronized (this) {
       if (done.isDone()) {
         return;
       }
       int first = (int) firstIndex;
-      for (int k = 0; k < results.size(); k++) {
-        if (!resolved.get(first + k)) {
-          resolved.set(first + k);
-          values[first + k] = results.get(k);
-          fresh++;
+      int n = incoming.length;
+      int set = resolved.nextSetBit(first);
+      if (set < 0 || set >= first + n) {
+        // The usual case, none of them reported yet: one copy, one range of bits.
+        System.arraycopy(incoming, 0, values, first, n);
+        resolved.set(first, first + n);
+        fresh = n;
+      } else {
+        for (int k = 0; k < n; k++) {
+          if (!resolved.get(first + k)) {
+            resolved.set(first + k);
+            values[first + k] = incoming[k];
+            fresh++;
+          }
         }
       }
       remaining -= fresh;

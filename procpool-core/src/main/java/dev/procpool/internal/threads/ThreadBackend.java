@@ -232,8 +232,17 @@ public final class ThreadBackend implements Backend {
       List<Object> batch = timeout == null ? new ArrayList<>(items.size()) : null;
       int batchStart = 0;
       int ran = 0;
+      // Without a timeout, only interrupts aimed at this job can reach its items, so the chunk is marked
+      // as running once, not every item (two monitors per item were most of the cost of tiny tasks);
+      // an interrupt a task left on its own thread is still cleared after every item.
+      boolean timed = timeout != null;
+      if (!timed) {
+        begin(chunk, 0, null);
+      }
       for (int i = 0; i < items.size() && !job.isCancelled() && !terminated; i++) {
-        begin(chunk, i, timeout);
+        if (timed) {
+          begin(chunk, i, timeout);
+        }
         Object result = null;
         Throwable error = null;
         try {
@@ -241,22 +250,35 @@ public final class ThreadBackend implements Backend {
         } catch (Throwable t) {
           error = t;
         }
-        if (!end()) {
-          return -1;
+        if (timed) {
+          if (!end()) {
+            return -1;
+          }
+        } else {
+          Thread.interrupted();
         }
         ran++;
         if (error != null) {
+          if (!timed) {
+            end(); // the engine and listeners hear of it with no item marked as running, as with a timeout
+          }
           if (batch != null && !batch.isEmpty()) {
             sink.completed(chunk, batchStart, batch);
             batch = new ArrayList<>(items.size() - i);
           }
           sink.failed(chunk, i, error);
           batchStart = i + 1;
+          if (!timed) {
+            begin(chunk, i + 1, null);
+          }
         } else if (batch != null) {
           batch.add(result);
         } else {
           sink.completed(chunk, i, java.util.Collections.singletonList(result));
         }
+      }
+      if (!timed) {
+        end();
       }
       // Statistics first: a caller that reads stats() right after its map returns sees this chunk.
       sink.activity(new WorkerActivity(id, ran, System.nanoTime() - began, 0, 0));
