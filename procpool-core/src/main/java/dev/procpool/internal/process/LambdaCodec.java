@@ -4,18 +4,20 @@ import java.io.IOException;
 import java.io.InvalidClassException;
 import java.io.InvalidObjectException;
 import java.io.StreamCorruptedException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.SerializedLambda;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sends a serializable lambda as the fields of its {@link SerializedLambda} and its captured values,
@@ -40,13 +42,17 @@ final class LambdaCodec {
   private static final byte JAVA = 3;
   private static final int MAX_NESTING = 16;
 
-  private static final ClassValue<Method> WRITE_REPLACE = new ClassValue<>() {
+  /**
+   * Each lambda class's {@code writeReplace}, as a method handle: a lambda class is hidden, so
+   * reflection would call it through JNI every time.
+   */
+  private static final ClassValue<MethodHandle> WRITE_REPLACE = new ClassValue<>() {
     @Override
-    protected Method computeValue(Class<?> type) {
+    protected MethodHandle computeValue(Class<?> type) {
       try {
         Method m = type.getDeclaredMethod("writeReplace");
         m.setAccessible(true);
-        return m;
+        return MethodHandles.lookup().unreflect(m).asType(MethodType.methodType(Object.class, Object.class));
       } catch (ReflectiveOperationException | RuntimeException e) {
         return null;
       }
@@ -56,8 +62,17 @@ final class LambdaCodec {
   /** In the pool: each lambda class's {@link #template}, encoded once. Weak, so that classes can unload. */
   private static final Map<Class<?>, byte[]> TEMPLATES = Collections.synchronizedMap(new WeakHashMap<>());
 
-  /** In the worker: each capturing class's {@code $deserializeLambda$}; only the reading thread uses it. */
-  private static final Map<Class<?>, Method> DESERIALIZERS = new HashMap<>();
+  /** In the worker: each capturing class's {@code $deserializeLambda$}. */
+  private static final Map<Class<?>, MethodHandle> DESERIALIZERS = new ConcurrentHashMap<>();
+  /** In the worker: templates already read, by their bytes, so that each is parsed and resolved once. */
+  private static final Map<ByteBuffer, Template> TEMPLATES_READ = new ConcurrentHashMap<>();
+  /** Templates kept at most; a program does not have more lambda classes than that in use at once. */
+  private static final int MAX_TEMPLATES = 10_000;
+
+  /** A lambda class's template as a worker read it. */
+  private record Template(Class<?> capturing, String interfaceClass, String interfaceMethod,
+      String interfaceSignature, int implKind, String implClass, String implMethod, String implSignature,
+      String instantiatedType, MethodHandle deserializer) {}
 
   /** Encodes {@code fn} in this form, or returns null if it is not a lambda this can describe. */
   static byte[] encode(Object fn) {
@@ -120,13 +135,13 @@ final class LambdaCodec {
     if (o == null || !o.getClass().isSynthetic()) {
       return null;
     }
-    Method writeReplace = WRITE_REPLACE.get(o.getClass());
+    MethodHandle writeReplace = WRITE_REPLACE.get(o.getClass());
     if (writeReplace == null) {
       return null;
     }
     try {
-      return writeReplace.invoke(o) instanceof SerializedLambda s ? s : null;
-    } catch (ReflectiveOperationException | RuntimeException e) {
+      return (Object) writeReplace.invokeExact(o) instanceof SerializedLambda s ? s : null;
+    } catch (Throwable e) {
       return null;
     }
   }
@@ -153,15 +168,7 @@ final class LambdaCodec {
     if (depth > MAX_NESTING) {
       throw new InvalidObjectException("lambdas nested too deeply");
     }
-    String capturingClass = string(in);
-    String interfaceClass = string(in);
-    String interfaceMethod = string(in);
-    String interfaceSignature = string(in);
-    int implKind = in.getInt();
-    String implClass = string(in);
-    String implMethod = string(in);
-    String implSignature = string(in);
-    String instantiatedType = string(in);
+    Template template = template(in, loader);
     int count = in.getInt();
     if (count < 0 || count > in.remaining()) {
       throw new StreamCorruptedException(count + " captured values in " + in.remaining() + " bytes");
@@ -183,6 +190,51 @@ final class LambdaCodec {
         default -> throw new StreamCorruptedException("unknown captured value tag " + tag);
       }
     }
+    SerializedLambda form = new SerializedLambda(template.capturing(), template.interfaceClass(),
+        template.interfaceMethod(), template.interfaceSignature(), template.implKind(), template.implClass(),
+        template.implMethod(), template.implSignature(), template.instantiatedType(), args);
+    try {
+      return (Object) template.deserializer().invokeExact(form);
+    } catch (IllegalArgumentException | ClassCastException e) {
+      // $deserializeLambda$ refuses a lambda its class does not have
+      InvalidObjectException ioe = new InvalidObjectException("the lambda cannot be rebuilt: " + e);
+      ioe.initCause(e);
+      throw ioe;
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
+      InvalidObjectException ioe = new InvalidObjectException("the lambda cannot be rebuilt: " + e);
+      ioe.initCause(e);
+      throw ioe;
+    }
+  }
+
+  /** Reads a template, parsing and resolving it only the first time these bytes come. */
+  private static Template template(ByteBuffer in, ClassLoader loader) throws IOException {
+    int start = in.position();
+    for (int i = 0; i < 9; i++) {
+      if (i == 4) {
+        in.getInt(); // the method handle kind
+      } else {
+        skipString(in);
+      }
+    }
+    int end = in.position();
+    ByteBuffer key = ByteBuffer.wrap(in.array(), in.arrayOffset() + start, end - start);
+    Template known = TEMPLATES_READ.get(key);
+    if (known != null) {
+      return known;
+    }
+    in.position(start);
+    String capturingClass = string(in);
+    String interfaceClass = string(in);
+    String interfaceMethod = string(in);
+    String interfaceSignature = string(in);
+    int implKind = in.getInt();
+    String implClass = string(in);
+    String implMethod = string(in);
+    String implSignature = string(in);
+    String instantiatedType = string(in);
     Class<?> capturing;
     try {
       capturing = Class.forName(capturingClass.replace('/', '.'), false, loader);
@@ -191,31 +243,39 @@ final class LambdaCodec {
       ice.initCause(e);
       throw ice;
     }
-    SerializedLambda form = new SerializedLambda(capturing, interfaceClass, interfaceMethod, interfaceSignature,
-        implKind, implClass, implMethod, implSignature, instantiatedType, args);
-    try {
-      return deserializer(capturing).invoke(null, form);
-    } catch (InvocationTargetException e) {
-      InvalidObjectException ioe = new InvalidObjectException("the lambda cannot be rebuilt: " + e.getCause());
-      ioe.initCause(e.getCause());
-      throw ioe;
-    } catch (IllegalAccessException e) {
-      throw new InvalidClassException(capturingClass, "its lambdas cannot be rebuilt: " + e);
+    Template t = new Template(capturing, interfaceClass, interfaceMethod, interfaceSignature, implKind, implClass,
+        implMethod, implSignature, instantiatedType, deserializer(capturing));
+    if (TEMPLATES_READ.size() >= MAX_TEMPLATES) {
+      TEMPLATES_READ.clear();
     }
+    byte[] copy = new byte[end - start];
+    System.arraycopy(in.array(), in.arrayOffset() + start, copy, 0, copy.length);
+    TEMPLATES_READ.put(ByteBuffer.wrap(copy), t);
+    return t;
   }
 
-  private static Method deserializer(Class<?> capturing) throws InvalidClassException {
-    Method m = DESERIALIZERS.get(capturing);
+  private static MethodHandle deserializer(Class<?> capturing) throws InvalidClassException {
+    MethodHandle m = DESERIALIZERS.get(capturing);
     if (m == null) {
       try {
-        m = capturing.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
-        m.setAccessible(true);
-      } catch (NoSuchMethodException | RuntimeException e) {
+        Method method = capturing.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
+        method.setAccessible(true);
+        m = MethodHandles.lookup().unreflect(method)
+            .asType(MethodType.methodType(Object.class, SerializedLambda.class));
+      } catch (NoSuchMethodException | IllegalAccessException | RuntimeException e) {
         throw new InvalidClassException(capturing.getName(), "has no serializable lambdas to rebuild: " + e);
       }
       DESERIALIZERS.put(capturing, m);
     }
     return m;
+  }
+
+  private static void skipString(ByteBuffer in) throws StreamCorruptedException {
+    int n = in.getInt();
+    if (n < 0 || n > in.remaining()) {
+      throw new StreamCorruptedException("a string of " + n + " bytes in " + in.remaining());
+    }
+    in.position(in.position() + n);
   }
 
   private static String string(ByteBuffer in) throws StreamCorruptedException {
