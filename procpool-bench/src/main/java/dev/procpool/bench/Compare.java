@@ -39,14 +39,21 @@ import java.util.stream.IntStream;
  * mvn -q -pl procpool-bench exec:java -Dexec.args="--only w2,w6 --reps 3 --out /tmp/bench"
  * </pre>
  *
- * <p>Options: {@code --reps N} repetitions per figure (default 5; 3 for workloads 2 and 5), {@code --only
+ * <p>Options: {@code --reps N} timed repetitions per figure (default 5; 3 for workloads 2 and 5), {@code --only
  * w1,w2,...} a subset, {@code --out DIR} where {@code compare.json} and {@code compare.csv} go (default
  * {@code procpool-bench/target}), {@code --python EXE} (default {@code python3}), {@code --w8-items N}.
- * Figures are medians; each side warms up once before its repetitions (workload 6 is cold by
+ * Figures are medians. Before a throughput figure's repetitions, Java runs {@value #JAVA_WARMUP} untimed
+ * ones (the JIT compiles the pool's and the workers' hot paths), Python one (workload 6 is cold by
  * definition: every repetition is a new JVM or interpreter).
  */
 public final class Compare {
   private static final int MILLION = 1_000_000;
+  /**
+   * Untimed repetitions before the timed ones of a throughput figure: the JIT compiles the hot paths of
+   * the pool's JVM and both workers', which takes a few runs on two busy cores. Python has nothing to
+   * compile, and its script warms up once (imports, worker start).
+   */
+  private static final int JAVA_WARMUP = 3;
 
   /** One line of the table. {@code higherIsBetter} decides which way the ratio reads. */
   record Row(String workload, String what, String unit, double procpool, String against, double other,
@@ -458,7 +465,7 @@ public final class Compare {
   }
 
   private static List<Double> runs(int reps, Body body) throws Exception {
-    return times(reps, 1, body);
+    return times(reps, JAVA_WARMUP, body);
   }
 
   /** Items per second of the median repetition. */
@@ -518,9 +525,10 @@ public final class Compare {
     return String.format("procpool vs Python multiprocessing, %s%nMachine: %d CPUs (nproc), %s; JDK %s; %s;"
             + " load average at start %s"
             + "%nCommand: mvn -q install -DskipTests && mvn -q -pl procpool-bench exec:java%nFigures are medians;"
-            + " ratio > 1 means procpool is better (faster, or less time).",
+            + " ratio > 1 means procpool is better (faster, or less time). Throughput figures follow %d untimed"
+            + " runs in Java (JIT warm-up), 1 in Python.",
         ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")),
-        Runtime.getRuntime().availableProcessors(), cpu, jdk.get(), py, loadAverage());
+        Runtime.getRuntime().availableProcessors(), cpu, jdk.get(), py, loadAverage(), JAVA_WARMUP);
   }
 
   /** The 1, 5 and 15 minute load averages: a shared machine's other work shows here. */
