@@ -43,6 +43,8 @@ public final class ProcessBackend implements Backend {
   private volatile WorkSink sink;
   private volatile boolean terminated;
   private volatile boolean broken;
+  /** Set once a worker died: from then on every chunk reports its start before it runs. */
+  private volatile boolean announceAll;
   private volatile byte[] secret;
   private volatile byte[] initializer;
   private volatile PrivateDirectory directory;
@@ -228,6 +230,20 @@ public final class ProcessBackend implements Backend {
 
   ScheduledThreadPoolExecutor timer() {
     return timer;
+  }
+
+  /**
+   * Whether every chunk should report its start before it runs: after a worker died, so that a chunk
+   * that kills its worker at once (before the worker's buffered STARTED went out) cannot go round the
+   * workers uncounted.
+   */
+  boolean announceAll() {
+    return announceAll;
+  }
+
+  /** A worker died (not asked to exit, not terminated, not timed out). */
+  void workerDied() {
+    announceAll = true;
   }
 
   /** Whether no new worker should start: the pool is terminated, broken, or done with all its work. */

@@ -56,6 +56,8 @@ final class Protocol {
 
   /** CHUNK flag: the job has a task timeout, so report each item's start and result at once. */
   static final byte TIMED = 1;
+  /** CHUNK flag: flush the chunk's STARTED before running it, so that a crash it causes is known as its. */
+  static final byte ANNOUNCE = 2;
   /** RESULTS flag: the chunk is done. */
   static final byte LAST = 1;
 
@@ -108,19 +110,21 @@ final class Protocol {
    * Makes a CHUNK frame of {@code frame}, whose first {@link #CHUNK_PREFIX} bytes are free and the rest
    * the encoded items (see {@link Codec#encodeValues(Object[], int)}): no copy of the items.
    */
-  static byte[] chunkInPlace(byte[] frame, int seq, long jobId, long firstIndex, int count, boolean timed) {
-    return chunkInPlace(frame, frame.length, seq, jobId, firstIndex, count, timed);
+  static byte[] chunkInPlace(byte[] frame, int seq, long jobId, long firstIndex, int count, boolean timed,
+      boolean announce) {
+    return chunkInPlace(frame, frame.length, seq, jobId, firstIndex, count, timed, announce);
   }
 
   /**
-   * Like {@link #chunkInPlace(byte[], int, long, long, int, boolean)} for a frame written in segments
+   * Like {@link #chunkInPlace(byte[], int, long, long, int, boolean, boolean)} for a frame written in segments
    * ({@link Codec#encodeSegments}), whose first is {@code first} and whose lengths add up to
    * {@code frameLength}.
    */
   static byte[] chunkInPlace(byte[] first, int frameLength, int seq, long jobId, long firstIndex, int count,
-      boolean timed) {
+      boolean timed, boolean announce) {
     ByteBuffer.wrap(first, 0, CHUNK_PREFIX).putInt(frameLength - HEADER_BYTES).put(CHUNK)
-        .putInt(seq).putLong(jobId).putLong(firstIndex).putInt(count).put(timed ? TIMED : 0);
+        .putInt(seq).putLong(jobId).putLong(firstIndex).putInt(count)
+        .put((byte) ((timed ? TIMED : 0) | (announce ? ANNOUNCE : 0)));
     return first;
   }
 

@@ -6,13 +6,21 @@ import java.io.NotSerializableException;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs chunks in a worker JVM, in the order they came, on the thread that ran the initializer (so that
- * what the initializer put in thread-locals is there for the tasks). Results of a chunk are written
- * when it ends; the output is flushed before each chunk starts and before the runner waits, so the
- * parent learns which chunk runs without an extra system call per chunk. With a task timeout, each
- * item's start and result are flushed at once: the parent times every item.
+ * what the initializer put in thread-locals is there for the tasks). Each chunk's start and results are
+ * written to the output buffer as they happen and flushed when the runner runs out of chunks, so that a
+ * burst of short chunks costs one system call; a flusher thread sends anything that waited more than
+ * {@link #LINGER_NANOS}, so that the parent learns within that time that a long chunk began (it recalls
+ * the chunks queued behind a long one) and gets the results finished before it.
+ *
+ * <p>A chunk the parent marks {@link Protocol#ANNOUNCE} has its start flushed before it runs: if it
+ * kills this JVM at once (a halt, a native crash), the parent still knows it was running and does not
+ * hand it, uncounted, to the next worker. The parent marks the first chunk of every job, and every
+ * chunk once a worker of the pool died. With a task timeout, each item's start and result are flushed
+ * at once: the parent times every item.
  */
 final class TaskRunner {
   /** A job's function in this worker; {@code over} once the parent no longer wants its results. */
@@ -35,33 +43,45 @@ final class TaskRunner {
     final Job job;
     final long firstIndex;
     final boolean timed;
+    final boolean announce;
     final Object[] items;
     final Throwable error;
 
-    Work(int seq, Job job, long firstIndex, boolean timed, Object[] items, Throwable error) {
+    Work(int seq, Job job, long firstIndex, boolean timed, boolean announce, Object[] items, Throwable error) {
       this.seq = seq;
       this.job = job;
       this.firstIndex = firstIndex;
       this.timed = timed;
+      this.announce = announce;
       this.items = items;
       this.error = error;
     }
   }
 
-  private static final Work SHUTDOWN = new Work(-1, null, 0, false, new Object[0], null);
+  private static final Work SHUTDOWN = new Work(-1, null, 0, false, false, new Object[0], null);
   private static final Object[] NONE = new Object[0];
+  /** The longest that written frames wait in the buffer before the flusher sends them. */
+  static final long LINGER_NANOS = 1_000_000;
 
   private final FrameWriter out;
   private final SocketChannel channel;
   private final Thread thread;
   private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+  private final Thread flusher;
   /** The job whose function runs now, so that an interrupt hits only it (guarded by this). */
   private Job running;
+  /** When the buffer got its oldest unflushed frame, or 0 when it holds none (guarded by out). */
+  private long dirtySince;
+  /** Whether the flusher waits without a deadline, so that new output must wake it (guarded by out). */
+  private boolean flusherIdle;
 
   TaskRunner(FrameWriter out, SocketChannel channel, Thread thread) {
     this.out = out;
     this.channel = channel;
     this.thread = thread;
+    this.flusher = new Thread(this::lingerFlushes, "procpool-worker-flusher");
+    this.flusher.setDaemon(true);
+    this.flusher.start();
   }
 
   void submit(Work work) {
@@ -129,7 +149,9 @@ final class TaskRunner {
       return;
     }
     send(Protocol.started(w.seq, 0));
-    flush();
+    if (w.timed || w.announce) {
+      flush();
+    }
     long began = System.nanoTime();
     Throwable unusable = w.error != null ? w.error : job.error;
     if (unusable != null) {
@@ -218,14 +240,53 @@ final class TaskRunner {
   }
 
   private void send(byte[] frame) throws IOException {
+    boolean wake = false;
     synchronized (out) {
       out.write(frame);
+      if (dirtySince == 0) {
+        dirtySince = System.nanoTime();
+        wake = flusherIdle;
+        flusherIdle = false;
+      }
+    }
+    if (wake) {
+      LockSupport.unpark(flusher);
     }
   }
 
   private void flush() throws IOException {
     synchronized (out) {
       out.flush();
+      dirtySince = 0;
+    }
+  }
+
+  /** The flusher thread: sends what waited in the buffer for {@link #LINGER_NANOS}. */
+  private void lingerFlushes() {
+    for (;;) {
+      long wait;
+      synchronized (out) {
+        if (dirtySince == 0) {
+          flusherIdle = true;
+          wait = -1;
+        } else {
+          wait = dirtySince + LINGER_NANOS - System.nanoTime();
+          if (wait <= 0) {
+            try {
+              out.flush();
+            } catch (IOException e) {
+              return; // the connection is gone; the reader ends the worker
+            }
+            dirtySince = 0;
+            continue;
+          }
+        }
+      }
+      if (wait < 0) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, wait);
+      }
     }
   }
 

@@ -168,17 +168,20 @@ public final class WorkerMain {
     TaskRunner.Job job = jobs.get(p.getLong());
     long firstIndex = p.getLong();
     int count = p.getInt();
-    boolean timed = (p.get() & Protocol.TIMED) != 0;
+    byte flags = p.get();
+    boolean timed = (flags & Protocol.TIMED) != 0;
+    boolean announce = (flags & Protocol.ANNOUNCE) != 0;
     try {
       Object[] items = Codec.decodeValues(p, loader());
       if (items.length != count) {
         throw new ProtocolException("a chunk of " + count + " items holds " + items.length);
       }
-      return new TaskRunner.Work(seq, job, firstIndex, timed, items, null);
+      return new TaskRunner.Work(seq, job, firstIndex, timed, announce, items, null);
     } catch (ProtocolException e) {
       throw e;
     } catch (IOException | RuntimeException | LinkageError e) {
-      return new TaskRunner.Work(seq, job, firstIndex, timed, new Object[count], unreadable("the items", e));
+      return new TaskRunner.Work(seq, job, firstIndex, timed, announce, new Object[count],
+          unreadable("the items", e));
     }
   }
 

@@ -446,6 +446,8 @@ final class WorkerProcess {
       return;
     }
     long timeout = job.taskTimeout() == null ? 0 : Math.max(1, job.taskTimeout().toNanos());
+    // The first chunk of a job, and every chunk once a worker died, report their start before they run.
+    boolean announce = chunk.firstIndex() == 0 || pool.announceAll();
     List<Object> frames = batch;
     Long forget;
     while ((forget = pendingForgets.poll()) != null) {
@@ -463,10 +465,12 @@ final class WorkerProcess {
       } else {
         int seq = nextSeq++;
         if (segments != null) {
-          Protocol.chunkInPlace(items, (int) frameLength, seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0);
+          Protocol.chunkInPlace(items, (int) frameLength, seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0,
+              announce);
           frames.add(segments);
         } else {
-          frames.add(Protocol.chunkInPlace(items, seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0));
+          frames.add(Protocol.chunkInPlace(items, seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0,
+              announce));
           frameLength = items.length;
         }
         f = new InFlight(seq, chunk, timeout, (int) (frameLength - Protocol.CHUNK_PREFIX));
@@ -967,6 +971,9 @@ final class WorkerProcess {
       lock.unlock();
     }
     control.interrupt();
+    if (why == null || why == Intent.KILLED || (why == Intent.RECYCLE && !cleanExit)) {
+      pool.workerDied(); // before the chunks go back, so that whoever takes them next announces them
+    }
     for (InFlight f : held) {
       Loss loss;
       if (why == Intent.TERMINATED) {
