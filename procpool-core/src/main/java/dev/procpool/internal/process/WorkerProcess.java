@@ -974,19 +974,7 @@ final class WorkerProcess {
     if (why == null || why == Intent.KILLED || (why == Intent.RECYCLE && !cleanExit)) {
       pool.workerDied(); // before the chunks go back, so that whoever takes them next announces them
     }
-    for (InFlight f : held) {
-      Loss loss;
-      if (why == Intent.TERMINATED) {
-        loss = new Loss(Loss.Kind.TERMINATED, f.started, f.timed() ? f.offset : -1, "the pool was terminated", null);
-      } else if (f == expired) {
-        loss = new Loss(Loss.Kind.TIMED_OUT, true, expiredAt, "timed out; " + detail, null);
-      } else if (expired != null) {
-        loss = new Loss(Loss.Kind.DIED, false, -1, "its worker was killed because another item timed out", null);
-      } else {
-        loss = new Loss(Loss.Kind.DIED, f.started, f.started && f.timed() ? f.offset : -1, detail, fatal);
-      }
-      sink.lost(f.chunk, loss);
-    }
+    // The event first: a caller whose call fails with these chunks must find the death in stats().
     boolean replace = true;
     WorkerEvent event;
     if (why == Intent.TERMINATED) {
@@ -1004,6 +992,19 @@ final class WorkerProcess {
       event = new WorkerEvent(id, WorkerEvent.Kind.DIED, detail);
     }
     sink.workerEvent(event);
+    for (InFlight f : held) {
+      Loss loss;
+      if (why == Intent.TERMINATED) {
+        loss = new Loss(Loss.Kind.TERMINATED, f.started, f.timed() ? f.offset : -1, "the pool was terminated", null);
+      } else if (f == expired) {
+        loss = new Loss(Loss.Kind.TIMED_OUT, true, expiredAt, "timed out; " + detail, null);
+      } else if (expired != null) {
+        loss = new Loss(Loss.Kind.DIED, false, -1, "its worker was killed because another item timed out", null);
+      } else {
+        loss = new Loss(Loss.Kind.DIED, f.started, f.started && f.timed() ? f.offset : -1, detail, fatal);
+      }
+      sink.lost(f.chunk, loss);
+    }
     if (replace) {
       pool.replace(this);
     }
