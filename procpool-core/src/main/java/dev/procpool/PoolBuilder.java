@@ -37,6 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class PoolBuilder {
   private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
+  /** The read-ahead floor of the default: enough items per worker to cover a round trip of tiny tasks. */
+  static final int READ_AHEAD_ITEMS_PER_WORKER = 64;
 
   private String backendName;
   private BackendFactory backend;
@@ -279,8 +281,12 @@ public final class PoolBuilder {
    * Bounds how far {@code imap} and {@code imapUnordered} read ahead of their consumer: at most
    * {@code chunks} chunks (that is, {@code chunks * chunksize} items, where an adaptive chunk size counts
    * at its current value, at most 1024) are taken from the input and not yet handed to the consumer.
-   * Larger values keep workers busier when task times vary; smaller ones use less memory. Default:
-   * {@code 4 * workers}.
+   * Larger values keep workers busier when task times vary; smaller ones use less memory.
+   *
+   * <p>Default: {@code 4 * workers} chunks, but never fewer than 64
+   * items per worker, so that chunks of a single small item still keep workers busy while results
+   * travel back (with chunks of one and the bare chunk bound, every worker would wait for a round trip
+   * per item). Set it when items are large, to bound memory exactly: an explicit value has no floor.
    *
    * @param chunks the number of chunks, at least 1
    * @return this builder
@@ -420,6 +426,7 @@ public final class PoolBuilder {
     EngineSettings engine = new EngineSettings(
         poolName,
         readAhead == null ? 4 * workers : readAhead,
+        readAhead == null ? READ_AHEAD_ITEMS_PER_WORKER * workers : 0,
         retries == null ? 0 : retries,
         taskTimeout,
         listener,

@@ -33,7 +33,7 @@ import java.util.stream.StreamSupport;
  * possible and a slow task is never batched, and grow (at most doubling per finished chunk, up to
  * {@value #MAX_AUTO_CHUNK} items) while a chunk holds less than {@link #TARGET_CHUNK_NANOS} of work;
  * they shrink again when tasks get slower. The read-ahead bound stays {@code readAhead} chunks of the
- * current size.
+ * current size (with the pool's floor in items, see {@link EngineSettings#readAheadBound}).
  */
 final class StreamCall extends Call implements ResultIterator<Object> {
   private static final Object NULL = new Object();
@@ -62,7 +62,6 @@ final class StreamCall extends Call implements ResultIterator<Object> {
   private final boolean ordered;
   /** Whether the chunk size adapts to the task time (none was given). */
   private final boolean adaptive;
-  private final int readAheadChunks;
   /** Items per chunk; changes only when adaptive, under {@link #sizing}. */
   private volatile int chunksize;
   private final Object sizing = new Object();
@@ -103,9 +102,7 @@ final class StreamCall extends Call implements ResultIterator<Object> {
     this.adaptive = chunksize == AUTO;
     this.chunksize = adaptive ? 1 : chunksize;
     this.ordered = ordered;
-    this.readAheadChunks = engine.settings.readAheadChunks();
-    long bound = (long) readAheadChunks * this.chunksize;
-    this.permits = new Permits((int) Math.min(Integer.MAX_VALUE, Math.max(bound, this.chunksize)));
+    this.permits = new Permits((int) Math.min(Integer.MAX_VALUE, engine.settings.readAheadBound(this.chunksize)));
   }
 
   static StreamCall start(
@@ -290,7 +287,7 @@ final class StreamCall extends Call implements ResultIterator<Object> {
         return;
       }
       chunksize = next;
-      long delta = (long) readAheadChunks * (next - current);
+      long delta = engine.settings.readAheadBound(next) - engine.settings.readAheadBound(current);
       if (delta > 0) {
         permits.release((int) Math.min(Integer.MAX_VALUE, delta));
       } else {
