@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.RandomAccess;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -29,10 +30,9 @@ final class MapCall extends Call {
   static MapCall start(Engine engine, Fn<Object, Object> fn, Object[] items, int chunksize, CallSpec spec) {
     MapCall call = new MapCall(engine, fn, items.length, spec);
     engine.register(call);
-    List<Object> all = java.util.Collections.unmodifiableList(Arrays.asList(items));
     List<WorkChunk> chunks = new ArrayList<>(items.length / chunksize + 1);
     for (int from = 0; from < items.length; from += chunksize) {
-      chunks.add(new WorkChunk(call, from, all.subList(from, Math.min(items.length, from + chunksize)), 0));
+      chunks.add(new WorkChunk(call, from, new ArraySlice(items, from, Math.min(items.length, from + chunksize)), 0));
     }
     engine.enqueue(chunks);
     return call;
@@ -49,25 +49,27 @@ final class MapCall extends Call {
   void onResults(long firstIndex, List<?> results) {
     boolean complete;
     int fresh = 0;
-    // Copied out before the lock: workers reporting large chunks at once need not wait for each other.
-    Object[] incoming = results.toArray();
+    // Indexed lists are copied straight into place (no intermediate array per chunk); others once.
+    List<?> incoming = results instanceof RandomAccess ? results : Arrays.asList(results.toArray());
     synchronized (this) {
       if (done.isDone()) {
         return;
       }
       int first = (int) firstIndex;
-      int n = incoming.length;
+      int n = incoming.size();
       int set = resolved.nextSetBit(first);
       if (set < 0 || set >= first + n) {
-        // The usual case, none of them reported yet: one copy, one range of bits.
-        System.arraycopy(incoming, 0, values, first, n);
+        // The usual case, none of them reported yet: one range of bits.
+        for (int k = 0; k < n; k++) {
+          values[first + k] = incoming.get(k);
+        }
         resolved.set(first, first + n);
         fresh = n;
       } else {
         for (int k = 0; k < n; k++) {
           if (!resolved.get(first + k)) {
             resolved.set(first + k);
-            values[first + k] = incoming[k];
+            values[first + k] = incoming.get(k);
             fresh++;
           }
         }
@@ -79,7 +81,7 @@ final class MapCall extends Call {
     progressed(fresh);
     if (complete) {
       announceFinished();
-      done.complete(new ArrayList<>(Arrays.asList(values)));
+      done.complete(new ResultList<>(values));
       finish();
     }
   }

@@ -133,6 +133,29 @@ public abstract class PoolContract {
   }
 
   @Test
+  void mapReturnsANewMutableSerializableList() throws Exception {
+    Pool pool = pool(2);
+    List<Integer> input = new ArrayList<>(List.of(3, 1, 2));
+    List<Integer> out = pool.map(x -> x * 10, input, 2);
+    input.set(0, 99); // the call copied its input; the results do not follow it
+    out.add(0, 5);
+    out.add(40);
+    out.remove(Integer.valueOf(10));
+    out.set(1, 31);
+    java.util.Collections.sort(out);
+    assertThat(out).containsExactly(5, 20, 31, 40).isInstanceOf(java.util.RandomAccess.class);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(bytes)) {
+      o.writeObject(out);
+    }
+    try (java.io.ObjectInputStream in =
+        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      assertThat((List<?>) in.readObject()).isEqualTo(out);
+    }
+    assertThat(pool.map(x -> x, List.of(1, 2))).isNotSameAs(pool.map(x -> x, List.of(1, 2)));
+  }
+
+  @Test
   void mapOfEmptyInputReturnsAnEmptyListAtOnce() {
     Pool pool = pool(2);
     assertThat(pool.map(x -> x, List.of())).isEmpty();
