@@ -51,9 +51,13 @@ public final class Compare {
   /**
    * Untimed repetitions before the timed ones of a throughput figure: the JIT compiles the hot paths of
    * the pool's JVM and both workers', which takes a few runs on two busy cores. Python has nothing to
-   * compile, and its script warms up once (imports, worker start).
+   * compile, and its script warms up once (imports, worker start). At least this many runs, and at least
+   * {@link #JAVA_WARMUP_SECONDS} of them: short workloads (20,000 applyAsync take 0.2 s) reach steady
+   * state only after a few seconds of C2 compiling, as JMH's warm-up iterations assume.
    */
   private static final int JAVA_WARMUP = 3;
+  /** The least time the untimed runs of a throughput figure take together. */
+  private static final double JAVA_WARMUP_SECONDS = 3;
 
   /** One line of the table. {@code higherIsBetter} decides which way the ratio reads. */
   record Row(String workload, String what, String unit, double procpool, String against, double other,
@@ -447,13 +451,21 @@ public final class Compare {
     Object run() throws Exception;
   }
 
-  /** Seconds per repetition, after {@code warmup} untimed runs. */
+  /**
+   * Seconds per repetition, after {@code warmup} untimed runs; a warm-up of {@link #JAVA_WARMUP} runs also
+   * lasts {@link #JAVA_WARMUP_SECONDS} at least.
+   */
   private static List<Double> times(int reps, int warmup, Body body) throws Exception {
-    for (int i = 0; i < warmup; i++) {
+    long start = System.nanoTime();
+    for (int i = 0; i < warmup || (warmup >= JAVA_WARMUP && i < 100
+        && System.nanoTime() - start < JAVA_WARMUP_SECONDS * 1e9); i++) {
       body.run();
     }
     List<Double> out = new ArrayList<>();
     for (int i = 0; i < reps; i++) {
+      // Every repetition, on either side, starts from a collected heap (JMH's -gc true): otherwise one
+      // side pays for the garbage the previous repetition (or the other side) left.
+      System.gc();
       long t0 = System.nanoTime();
       Object r = body.run();
       out.add((System.nanoTime() - t0) / 1e9);
@@ -526,7 +538,7 @@ public final class Compare {
             + " load average at start %s"
             + "%nCommand: mvn -q install -DskipTests && mvn -q -pl procpool-bench exec:java%nFigures are medians;"
             + " ratio > 1 means procpool is better (faster, or less time). Throughput figures follow %d untimed"
-            + " runs in Java (JIT warm-up), 1 in Python.",
+            + " runs (and at least " + JAVA_WARMUP_SECONDS + " s) in Java (JIT warm-up), 1 in Python.",
         ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")),
         Runtime.getRuntime().availableProcessors(), cpu, jdk.get(), py, loadAverage(), JAVA_WARMUP);
   }
