@@ -386,9 +386,11 @@ final class Engine implements WorkSource, WorkSink {
   }
 
   /**
-   * Decides the fate of a lost chunk's open items. A chunk that never started goes back as it was. Of
-   * a chunk that was running, a timed-out item fails and the others go back; when a worker died, the
-   * open items are re-run one at a time so that only the item that really kills its worker fails.
+   * Decides the fate of a lost chunk's open items. A chunk that never started goes back as it was (up to
+   * {@link Loss#MAX_HAND_BACKS} times in a row). Of a chunk that was running, a timed-out item fails and
+   * the others go back; when a worker died, the open items are re-run one at a time so that only the
+   * item that really kills its worker fails. A chunk whose start is unknown goes back whole once, and
+   * counts as started when its items are lost that way again.
    */
   @Override
   public void lost(Chunk chunk, Loss loss) {
@@ -414,21 +416,35 @@ final class Engine implements WorkSource, WorkSink {
     if (open.isEmpty()) {
       return;
     }
-    if (!loss.started()) {
-      requeueFirst(runs(c, open, c.deaths));
+    Loss.Start start = loss.start();
+    if (start == Loss.Start.UNKNOWN && c.uncertainLosses == 0) {
+      requeueFirst(runs(c, open, c.deaths, 1, 0));
+      return;
+    }
+    if (start == Loss.Start.NOT_STARTED) {
+      if (c.handBacks + 1 >= Loss.MAX_HAND_BACKS) {
+        IllegalStateException stuck = new IllegalStateException("the chunk of items " + c.firstIndex() + ".."
+            + (c.firstIndex() + c.size() - 1) + " was handed back unstarted " + Loss.MAX_HAND_BACKS
+            + " times in a row (last: " + loss.detail() + "); the workers keep refusing it", loss.cause());
+        for (int i : open) {
+          call.onFailure(c.firstIndex() + i, stuck, true);
+        }
+        return;
+      }
+      requeueFirst(runs(c, open, c.deaths, c.uncertainLosses, c.handBacks + 1));
       return;
     }
     if (loss.kind() == Loss.Kind.TIMED_OUT && loss.offset() >= 0) {
       long index = c.firstIndex() + loss.offset();
       call.onFailure(index, new TaskTimeoutException(index, call.taskTimeout()), true);
       open.remove(Integer.valueOf(loss.offset()));
-      requeueFirst(runs(c, open, 0));
+      requeueFirst(runs(c, open, 0, 0, 0));
       return;
     }
     if (open.size() > 1) {
       List<WorkChunk> singles = new ArrayList<>(open.size());
       for (int i : open) {
-        singles.add(new WorkChunk(call, c.firstIndex() + i, c.items().subList(i, i + 1), 0));
+        singles.add(new WorkChunk(call, c.firstIndex() + i, c.items().subList(i, i + 1), 0, c.uncertainLosses, 0));
       }
       requeueFirst(singles);
       return;
@@ -439,7 +455,7 @@ final class Engine implements WorkSource, WorkSink {
     if (deaths <= settings.retries()) {
       LOG.log(Level.INFO, "{0}: retrying item {1} after its worker died ({2}), retry {3} of {4}",
           settings.poolName(), index, loss.detail(), deaths, settings.retries());
-      requeueFirst(List.of(new WorkChunk(call, index, c.items().subList(i, i + 1), deaths)));
+      requeueFirst(List.of(new WorkChunk(call, index, c.items().subList(i, i + 1), deaths, c.uncertainLosses, 0)));
       return;
     }
     call.onFailure(index, new WorkerDiedException(index,
@@ -505,14 +521,14 @@ final class Engine implements WorkSource, WorkSink {
   // ------------------------------------------------------------------ helpers
 
   /** Groups open offsets into runs of consecutive items, one chunk each. */
-  private static List<WorkChunk> runs(WorkChunk c, List<Integer> open, int deaths) {
+  private static List<WorkChunk> runs(WorkChunk c, List<Integer> open, int deaths, int uncertain, int handBacks) {
     List<WorkChunk> out = new ArrayList<>();
     int start = 0;
     for (int k = 1; k <= open.size(); k++) {
       if (k == open.size() || open.get(k) != open.get(k - 1) + 1) {
         int from = open.get(start);
         int to = open.get(k - 1) + 1;
-        out.add(new WorkChunk(c.call, c.firstIndex() + from, c.items().subList(from, to), deaths));
+        out.add(new WorkChunk(c.call, c.firstIndex() + from, c.items().subList(from, to), deaths, uncertain, handBacks));
         start = k;
       }
     }

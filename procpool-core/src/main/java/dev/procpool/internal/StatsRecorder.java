@@ -33,7 +33,7 @@ final class StatsRecorder {
 
   void event(WorkerEvent e) {
     long now = System.nanoTime();
-    Row row = rows.computeIfAbsent(e.workerId(), id -> new Row(id, now));
+    Row row = row(e.workerId(), now);
     synchronized (row) {
       switch (e.kind()) {
         case STARTED -> {
@@ -48,6 +48,11 @@ final class StatsRecorder {
     }
   }
 
+  /** The worker's row; a worker first heard of now counts as ready now. */
+  private Row row(int workerId, long now) {
+    return rows.computeIfAbsent(workerId, id -> new Row(id, now));
+  }
+
   private static void end(Row row, long now, WorkerStats.Restart cause) {
     if (row.end == null) {
       row.end = cause;
@@ -56,8 +61,7 @@ final class StatsRecorder {
   }
 
   void activity(WorkerActivity a) {
-    long now = System.nanoTime();
-    Row row = rows.computeIfAbsent(a.workerId(), id -> new Row(id, now));
+    Row row = row(a.workerId(), System.nanoTime());
     synchronized (row) {
       row.tasks += a.tasks();
       row.busyNanos += a.busyNanos();

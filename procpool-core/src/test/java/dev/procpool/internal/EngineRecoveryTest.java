@@ -32,7 +32,17 @@ class EngineRecoveryTest {
   static final class CrashingBackend implements Backend {
     final Map<Long, AtomicInteger> runs = new ConcurrentHashMap<>();
     final List<Integer> chunkSizesAtPoison = new ArrayList<>();
+    /** What the backend tells the engine about a chunk lost on the poisoned item. */
+    private final Loss.Start reportedStart;
     private Thread thread;
+
+    CrashingBackend() {
+      this(Loss.Start.STARTED);
+    }
+
+    CrashingBackend(Loss.Start reportedStart) {
+      this.reportedStart = reportedStart;
+    }
 
     @Override
     public int workers() {
@@ -67,7 +77,7 @@ class EngineRecoveryTest {
           if (done.size() > 2) {
             sink.completed(c, 0, done.subList(0, 2));
           }
-          sink.lost(c, new Loss(Loss.Kind.DIED, true, -1, "killed by signal 9 (SIGKILL)", null));
+          sink.lost(c, new Loss(Loss.Kind.DIED, reportedStart, -1, "killed by signal 9 (SIGKILL)", null));
           return;
         }
         try {
@@ -119,6 +129,32 @@ class EngineRecoveryTest {
       assertThat(backend.runs.get((long) POISON)).hasValue(2);
       assertThat(backend.runs.get(19L)).hasValue(1); // items after the crash never ran before it
       assertThat(backend.runs.get(0L)).hasValue(1);
+    }
+  }
+
+  @Test
+  void aChunkLostWithAnUnknownStartIsRerunWholeOnceThenItemByItem() {
+    CrashingBackend backend = new CrashingBackend(Loss.Start.UNKNOWN);
+    List<Integer> items = IntStream.range(0, 20).boxed().collect(Collectors.toList());
+    try (Pool pool = Pool.builder().backend(settings -> backend, 1).build()) {
+      assertThatThrownBy(() -> pool.map(x -> x, items, 10))
+          .isInstanceOf(WorkerDiedException.class)
+          .hasMessageContaining("item 13");
+      // Whole, again with its 8 open items (it may not have started the first time), then one by one.
+      assertThat(backend.chunkSizesAtPoison).containsExactly(10, 8, 1);
+      assertThat(pool.map(x -> x + 1, List.of(1, 2))).containsExactly(2, 3);
+    }
+  }
+
+  @Test
+  void aChunkHandedBackUnstartedOverAndOverFailsInsteadOfCirculatingForever() {
+    CrashingBackend backend = new CrashingBackend(Loss.Start.NOT_STARTED);
+    try (Pool pool = Pool.builder().backend(settings -> backend, 1).build()) {
+      assertThatThrownBy(() -> pool.map(x -> x, List.of(1, POISON, 2), 3))
+          .hasMessageContaining("handed back unstarted " + Loss.MAX_HAND_BACKS + " times in a row")
+          .hasMessageContaining("SIGKILL");
+      assertThat(backend.chunkSizesAtPoison).hasSize(Loss.MAX_HAND_BACKS).containsOnly(3);
+      assertThat(pool.map(x -> x + 1, List.of(1, 2))).containsExactly(2, 3);
     }
   }
 

@@ -58,9 +58,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A chunk's outcome comes back as the answer of its task. A member that dies or leaves shows up as
  * that answer failing ({@link MemberLeftException} and kin) or as a membership event, whichever comes
  * first: either way each chunk it held is reported lost once. Whether a lost chunk had started on the
- * member cannot be known, so it is reported not started (re-run whole, as it was) the first time; a chunk
- * of the same items lost again with its member is reported started, so the engine isolates its items and
- * a task that kills every member it runs on ends up failed instead of killing the whole cluster.
+ * member cannot be known, so it is reported with {@link Loss.Start#UNKNOWN}: the engine re-runs it whole
+ * the first time and isolates its items if they are lost again, so a task that kills every member it
+ * runs on ends up failed instead of killing the whole cluster.
  */
 public final class ClusterBackend implements Backend {
   private static final System.Logger LOG = System.getLogger("dev.procpool.hazelcast");
@@ -80,7 +80,6 @@ public final class ClusterBackend implements Backend {
   private final Set<UUID> departed = new HashSet<>();
   private final ConcurrentHashMap<Long, Dispatch> pending = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, byte[]> functions = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Long, Map<Long, Integer>> losses = new ConcurrentHashMap<>();
   private final AtomicLong dispatchIds = new AtomicLong();
   private final AtomicInteger workerIds = new AtomicInteger();
   private final AtomicBoolean cleanedUp = new AtomicBoolean();
@@ -533,13 +532,8 @@ public final class ClusterBackend implements Backend {
     if (!claim(d)) {
       return;
     }
-    Chunk chunk = d.chunk;
-    int times = losses.computeIfAbsent(chunk.job().id(), k -> new ConcurrentHashMap<>())
-        .merge(chunk.firstIndex(), 1, Integer::sum);
-    boolean started = times >= 2;
-    LOG.log(Level.DEBUG, "{0}: {1} lost ({2}), re-running it{3}", settings.poolName(), chunk, detail,
-        started ? " item by item" : "");
-    sink.lost(chunk, new Loss(Loss.Kind.DIED, started, -1, detail, cause));
+    LOG.log(Level.DEBUG, "{0}: {1} lost with its member ({2})", settings.poolName(), d.chunk, detail);
+    sink.lost(d.chunk, new Loss(Loss.Kind.DIED, Loss.Start.UNKNOWN, -1, detail, cause));
     release(d);
   }
 
@@ -594,7 +588,6 @@ public final class ClusterBackend implements Backend {
   public void jobFinished(Job job) {
     long id = job.id();
     functions.remove(id);
-    losses.remove(id);
     lock.lock();
     try {
       for (MemberState m : members.values()) {
