@@ -59,8 +59,13 @@ public record Loss(Kind kind, Start start, int offset, String detail, Throwable 
   }
 
   /**
-   * Checks the arguments.
+   * Creates a loss, checking the arguments.
    *
+   * @param kind what happened to the worker
+   * @param start whether the worker had begun running the chunk
+   * @param offset the offset of the item that was running, or -1 if unknown
+   * @param detail a human-readable account for the exception message
+   * @param cause the underlying exception, or null
    * @throws NullPointerException if {@code kind}, {@code start} or {@code detail} is null
    */
   public Loss {

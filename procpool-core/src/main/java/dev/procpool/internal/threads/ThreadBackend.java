@@ -4,6 +4,7 @@ import dev.procpool.Fn;
 import dev.procpool.internal.WorkerScope;
 import dev.procpool.spi.Backend;
 import dev.procpool.spi.Chunk;
+import dev.procpool.spi.ItemWatch;
 import dev.procpool.spi.Job;
 import dev.procpool.spi.Loss;
 import dev.procpool.spi.WorkSink;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -152,12 +152,8 @@ public final class ThreadBackend implements Backend {
   private final class Worker implements Runnable {
     final int id;
     final Thread thread;
-    // guarded by this: which item runs now, so that interrupts and timeouts hit only that item
-    private Chunk current;
-    private int offset;
-    private long itemSeq;
-    private boolean abandoned;
-    private ScheduledFuture<?> deadline;
+    /** Which item runs now, so that interrupts and timeouts hit only that item. */
+    private final ItemWatch<Chunk> watch;
     /** The chunk this worker has taken and not finished, for a failure outside any task. */
     private volatile Chunk running;
 
@@ -165,6 +161,7 @@ public final class ThreadBackend implements Backend {
       this.id = id;
       this.thread = new Thread(this, "procpool-" + settings.poolName() + "-worker-" + id);
       this.thread.setDaemon(true);
+      this.watch = new ItemWatch<>(thread);
     }
 
     @Override
@@ -288,42 +285,21 @@ public final class ThreadBackend implements Backend {
       return ran;
     }
 
-    private synchronized void begin(Chunk chunk, int i, Duration timeout) {
-      current = chunk;
-      offset = i;
-      long seq = ++itemSeq;
+    private void begin(Chunk chunk, int i, Duration timeout) {
       if (timeout != null && !terminated) {
-        try {
-          deadline = timer().schedule(() -> expire(seq), timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-          // terminate() stopped the timer: this item is being cut short anyway
-        }
+        watch.begin(chunk, i, timeout.toNanos(), timer(), this::expired);
+      } else {
+        watch.begin(chunk, i, 0, null, null);
       }
     }
 
     /** Ends the current item; false if it timed out meanwhile and this worker was written off. */
-    private synchronized boolean end() {
-      if (deadline != null) {
-        deadline.cancel(false);
-        deadline = null;
-      }
-      current = null;
-      Thread.interrupted(); // an interrupt aimed at the finished item must not hit the next one
-      return !abandoned;
+    private boolean end() {
+      return watch.end();
     }
 
-    private void expire(long seq) {
-      Chunk chunk;
-      int at;
-      synchronized (this) {
-        if (itemSeq != seq || current == null || abandoned) {
-          return;
-        }
-        abandoned = true;
-        chunk = current;
-        at = offset;
-        thread.interrupt();
-      }
+    /** The item timed out: this thread is written off and a fresh one takes its place. */
+    private void expired(Chunk chunk, int at) {
       spawn(); // before left(): awaitTermination must never see a moment without this worker's heir
       left(this);
       sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.TIMED_OUT,
@@ -331,10 +307,8 @@ public final class ThreadBackend implements Backend {
       sink.lost(chunk, new Loss(Loss.Kind.TIMED_OUT, true, at, "timed out", null));
     }
 
-    synchronized void interruptIfRunning(Job job) {
-      if (current != null && current.job() == job) {
-        thread.interrupt();
-      }
+    void interruptIfRunning(Job job) {
+      watch.interruptIf(c -> c.job() == job);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.procpool.hazelcast.internal;
 import com.hazelcast.internal.serialization.SerializationService;
 import dev.procpool.Fn;
 import dev.procpool.internal.WorkerScope;
+import dev.procpool.spi.ItemWatch;
 import java.io.NotSerializableException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -353,18 +353,15 @@ final class MemberPool {
   private final class Worker implements Runnable {
     final int number;
     final Thread thread;
-    // guarded by this
-    private LocalChunk current;
-    private int offset;
-    private long itemSeq;
-    private boolean abandoned;
-    private ScheduledFuture<?> deadline;
+    /** Which item runs now, so that interrupts and timeouts hit only that item. */
+    private final ItemWatch<LocalChunk> watch;
 
     Worker(int number) {
       this.number = number;
       thread = new Thread(this, "procpool-" + spec.poolName() + "-member-worker-" + number);
       thread.setDaemon(true);
       thread.setContextClassLoader(Codec.loader());
+      watch = new ItemWatch<>(thread);
     }
 
     @Override
@@ -425,7 +422,7 @@ final class MemberPool {
         if (isFinished(c.task.jobId)) {
           break;
         }
-        begin(c, i, timeout);
+        watch.begin(c, i, timeout, timeout > 0 ? node.timer() : null, this::expired);
         Object value = null;
         Throwable error = null;
         try {
@@ -433,7 +430,7 @@ final class MemberPool {
         } catch (Throwable t) {
           error = t;
         }
-        if (!end()) {
+        if (!watch.end()) {
           return -1;
         }
         c.record(i, value, error);
@@ -446,46 +443,15 @@ final class MemberPool {
       return ran;
     }
 
-    private synchronized void begin(LocalChunk c, int i, long timeoutNanos) {
-      current = c;
-      offset = i;
-      long seq = ++itemSeq;
-      if (timeoutNanos > 0) {
-        deadline = node.timer().schedule(() -> expire(seq), timeoutNanos, TimeUnit.NANOSECONDS);
-      }
-    }
-
-    private synchronized boolean end() {
-      if (deadline != null) {
-        deadline.cancel(false);
-        deadline = null;
-      }
-      current = null;
-      Thread.interrupted(); // an interrupt aimed at the finished item must not hit the next one
-      return !abandoned;
-    }
-
-    private void expire(long seq) {
-      LocalChunk c;
-      int at;
-      synchronized (this) {
-        if (itemSeq != seq || current == null || abandoned) {
-          return;
-        }
-        abandoned = true;
-        c = current;
-        at = offset;
-        thread.interrupt();
-      }
+    /** The item timed out: this thread is written off and a fresh one takes its place if work waits. */
+    private void expired(LocalChunk c, int at) {
       c.finish(at);
       done();
       left(this);
     }
 
-    synchronized void interruptIfRunning(long jobId) {
-      if (current != null && current.task.jobId == jobId) {
-        thread.interrupt();
-      }
+    void interruptIfRunning(long jobId) {
+      watch.interruptIf(c -> c.task.jobId == jobId);
     }
   }
 
