@@ -56,6 +56,10 @@ final class Codec {
   private static final byte BYTE = 11;
   private static final byte CHAR = 12;
   private static final byte SKIPPED = 13;
+  /** A run of Integers: a count, then the ints without a tag each (a chunk of ints is the common case). */
+  private static final byte INTS = 14;
+  /** Runs shorter than this are written value by value: a run's header costs as much as 4 tags. */
+  private static final int MIN_RUN = 5;
 
   // ------------------------------------------------------------------ arrays of values
 
@@ -74,17 +78,13 @@ final class Codec {
    * the caller's frame header, so that the frame is built without copying the values again.
    */
   static byte[] encodeValues(Object[] values, int reserve) throws IOException {
-    long size = 5;
-    for (Object v : values) {
-      int n = compactSize(v);
-      if (n < 0) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.write(new byte[reserve]);
-        out.write(JAVA);
-        writeJava(out, values);
-        return out.toByteArray();
-      }
-      size += n;
+    long size = 5 + compactSize(values, 0, values.length);
+    if (size < 5) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+      out.write(new byte[reserve]);
+      out.write(JAVA);
+      writeJava(out, values);
+      return out.toByteArray();
     }
     if (reserve + size > Integer.MAX_VALUE - 16) {
       throw new IOException("the values take " + size + " bytes, more than an array holds");
@@ -92,10 +92,54 @@ final class Codec {
     ByteBuffer b = ByteBuffer.allocate(reserve + (int) size);
     b.position(reserve);
     b.put(COMPACT).putInt(values.length);
-    for (Object v : values) {
-      putCompact(b, v);
-    }
+    putCompact(b, values, 0, values.length);
     return b.array();
+  }
+
+  /** The compact size of {@code values[from..to)}, runs of Integers included, or -1 if one is not compact. */
+  private static long compactSize(Object[] values, int from, int to) {
+    long size = 0;
+    for (int i = from; i < to; ) {
+      int run = intRun(values, i, to);
+      if (run >= MIN_RUN) {
+        size += 5 + 4L * run;
+        i += run;
+        continue;
+      }
+      int n = compactSize(values[i]);
+      if (n < 0) {
+        return -1;
+      }
+      size += n;
+      i++;
+    }
+    return size;
+  }
+
+  /** Writes {@code values[from..to)} compactly; they must all be compact. */
+  private static void putCompact(ByteBuffer b, Object[] values, int from, int to) {
+    for (int i = from; i < to; ) {
+      int run = intRun(values, i, to);
+      if (run >= MIN_RUN) {
+        b.put(INTS).putInt(run);
+        for (int k = i; k < i + run; k++) {
+          b.putInt((Integer) values[k]);
+        }
+        i += run;
+      } else {
+        putCompact(b, values[i]);
+        i++;
+      }
+    }
+  }
+
+  /** How many values from {@code from} on are Integers. */
+  private static int intRun(Object[] values, int from, int to) {
+    int i = from;
+    while (i < to && values[i] instanceof Integer) {
+      i++;
+    }
+    return i - from;
   }
 
   /** A byte[] value at least this long is written from the caller's array, not copied into the frame. */
@@ -111,24 +155,28 @@ final class Codec {
   static byte[][] encodeSegments(Object[] values, int reserve) {
     boolean large = false;
     for (Object v : values) {
+      if (isLarge(v)) {
+        large = true;
+        break;
+      }
+    }
+    if (!large) {
+      return null; // the usual case, found without sizing every value
+    }
+    for (Object v : values) {
       if (compactSize(v) < 0) {
         return null;
       }
-      large |= isLarge(v);
-    }
-    if (!large) {
-      return null;
     }
     List<byte[]> segments = new ArrayList<>();
     int i = 0;
     boolean first = true;
     for (;;) {
       int j = i;
-      long size = first ? reserve + 5L : 0;
       while (j < values.length && !isLarge(values[j])) {
-        size += compactSize(values[j]);
         j++;
       }
+      long size = (first ? reserve + 5L : 0) + compactSize(values, i, j);
       if (j < values.length) {
         size += 5; // the large value's tag and length
       }
@@ -141,9 +189,7 @@ final class Codec {
         b.put(COMPACT).putInt(values.length);
         first = false;
       }
-      for (int k = i; k < j; k++) {
-        putCompact(b, values[k]);
-      }
+      putCompact(b, values, i, j);
       if (j == values.length) {
         segments.add(b.array());
         return segments.toArray(new byte[0][]);
@@ -185,8 +231,19 @@ final class Codec {
         throw new StreamCorruptedException(count + " values in " + length + " bytes");
       }
       Object[] values = new Object[count];
-      for (int i = 0; i < count; i++) {
-        values[i] = getCompact(in);
+      for (int i = 0; i < count; ) {
+        if (in.get(in.position()) == INTS) {
+          in.get();
+          int run = in.getInt();
+          if (run < 1 || run > count - i || 4L * run > in.remaining()) {
+            throw new StreamCorruptedException("a run of " + run + " ints at value " + i + " of " + count);
+          }
+          for (int end = i + run; i < end; i++) {
+            values[i] = in.getInt();
+          }
+        } else {
+          values[i++] = getCompact(in);
+        }
       }
       return values;
     } catch (BufferUnderflowException | NegativeArraySizeException e) {

@@ -37,6 +37,41 @@ class CodecTest {
   }
 
   @Test
+  void runsOfIntsTravelWithoutATagEach() throws Exception {
+    Object[] values = new Object[1_000];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = i * 7919 - 500_000;
+    }
+    values[3] = null; // a short run (3 ints) before it, written value by value
+    values[500] = "mid";
+    values[998] = 2L; // a run of 497, then a lone int at the end
+    Object[] back = roundTrip(values);
+    assertThat(back).containsExactly(values);
+    Object[] ints = new Object[100];
+    java.util.Arrays.fill(ints, Integer.MAX_VALUE);
+    assertThat(Codec.encodeValues(ints)).hasSize(5 + 5 + 4 * 100);
+    assertThat(roundTrip(ints)).containsExactly(ints);
+    // Four ints are cheaper one by one than as a run; five are not.
+    assertThat(Codec.encodeValues(new Object[] {1, 2, 3, 4})).hasSize(5 + 4 * 5);
+    assertThat(Codec.encodeValues(new Object[] {1, 2, 3, 4, 5})).hasSize(5 + 5 + 5 * 4);
+  }
+
+  @Test
+  void aRunLongerThanItsValuesOrBytesIsCorrupt() {
+    // 2 values, then a run claiming 3 ints
+    byte[] tooMany = {1, 0, 0, 0, 2, 14, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3};
+    assertThatThrownBy(() -> Codec.decodeValues(ByteBuffer.wrap(tooMany), LOADER))
+        .isInstanceOf(StreamCorruptedException.class).hasMessageContaining("run of 3 ints");
+    // 2 values, a run of 2 ints with only 4 bytes left
+    byte[] cutShort = {1, 0, 0, 0, 2, 14, 0, 0, 0, 2, 0, 0, 0, 1};
+    assertThatThrownBy(() -> Codec.decodeValues(ByteBuffer.wrap(cutShort), LOADER))
+        .isInstanceOf(StreamCorruptedException.class);
+    byte[] empty = {1, 0, 0, 0, 2, 14, 0, 0, 0, 0};
+    assertThatThrownBy(() -> Codec.decodeValues(ByteBuffer.wrap(empty), LOADER))
+        .isInstanceOf(StreamCorruptedException.class);
+  }
+
+  @Test
   void otherValuesFallBackToJavaSerialization() throws Exception {
     List<Integer> list = new ArrayList<>(List.of(1, 2));
     Object[] back = roundTrip(1, list, Map.of("k", "v"));
