@@ -663,8 +663,10 @@ public interface Pool extends ExecutorService, AutoCloseable {
    * the interrupt flag set. Idempotent.
    *
    * <p>An {@code imap} iterator that is neither read to its end nor closed is submitted work that
-   * waits for its consumer, so {@code close()} waits for it too: open iterators in
-   * try-with-resources.
+   * waits for its consumer, so {@code close()} waits for it too while you hold it: open iterators in
+   * try-with-resources. One you dropped cannot be read any more: once the garbage collector finds it
+   * unreachable, its remaining work is cancelled (with a warning in the log), so it never keeps
+   * {@code close()} waiting forever.
    *
    * @throws IllegalStateException if called from a callback (the pool's result thread would wait for
    *     itself)

@@ -465,13 +465,11 @@ public final class DefaultPool implements Pool {
     return MapCall.start(engine, fn, new Object[] {null}, 1, new CallSpec("apply", timeout, Progress.OFF, origin));
   }
 
-  @SuppressWarnings("unchecked")
   private <R> ResultIterator<R> startStream(
       Fn<?, ?> fn, Iterator<?> items, AutoCloseable resource, int chunksize, boolean ordered, long total) {
     Fn<Object, Object> f = Adapters.fn(notNull(fn));
     CallSpec spec = new CallSpec(ordered ? "imap" : "imapUnordered", timeout, progress, null);
-    return (ResultIterator<R>) (ResultIterator<?>) StreamCall.start(
-        engine, f, items, resource, chunksize, ordered, spec, total);
+    return ImapIterator.of(StreamCall.start(engine, f, items, resource, chunksize, ordered, spec, total));
   }
 
   private static long sizeOf(Iterable<?> items) {

@@ -2,7 +2,6 @@ package dev.procpool.internal;
 
 import dev.procpool.Fn;
 import dev.procpool.InputFailedException;
-import dev.procpool.ResultIterator;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,15 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
  * A lazy call ({@code imap}, {@code imapUnordered}): a feeder thread reads the input in chunks, never
@@ -35,7 +30,7 @@ import java.util.stream.StreamSupport;
  * they shrink again when tasks get slower. The read-ahead bound stays {@code readAhead} chunks of the
  * current size (with the pool's floor in items, see {@link EngineSettings#readAheadBound}).
  */
-final class StreamCall extends Call implements ResultIterator<Object> {
+final class StreamCall extends Call {
   private static final Object NULL = new Object();
   /** The chunk size argument that asks for adaptive chunks. */
   static final int AUTO = 0;
@@ -338,8 +333,7 @@ final class StreamCall extends Call implements ResultIterator<Object> {
 
   // ------------------------------------------------------------------ consumer side
 
-  @Override
-  public boolean hasNext() {
+  boolean hasNext() {
     try {
       return awaitNext(-1);
     } catch (InterruptedException e) {
@@ -349,16 +343,14 @@ final class StreamCall extends Call implements ResultIterator<Object> {
     }
   }
 
-  @Override
-  public Object next() {
+  Object next() {
     if (!hasNext()) {
       throw new NoSuchElementException("no more results");
     }
     return take();
   }
 
-  @Override
-  public Object next(Duration timeout) throws TimeoutException {
+  Object next(Duration timeout) throws TimeoutException {
     try {
       if (!awaitNext(Math.max(0, timeout.toNanos()))) {
         throw new NoSuchElementException("no more results");
@@ -430,14 +422,7 @@ final class StreamCall extends Call implements ResultIterator<Object> {
     return outcome == NULL ? null : outcome;
   }
 
-  @Override
-  public Stream<Object> stream() {
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED), false)
-        .onClose(this::close);
-  }
-
-  @Override
-  public void close() {
+  void close() {
     lock.lock();
     try {
       closed = true;
@@ -447,6 +432,26 @@ final class StreamCall extends Call implements ResultIterator<Object> {
       lock.unlock();
     }
     cancel(true);
+  }
+
+  /**
+   * Closes the call for a caller that dropped its iterator unread and unclosed: nobody can take the
+   * results, so the remaining work is cancelled (and said so) rather than left waiting forever.
+   */
+  void abandoned() {
+    boolean open;
+    lock.lock();
+    try {
+      open = !closed;
+    } finally {
+      lock.unlock();
+    }
+    if (open) {
+      System.getLogger("dev.procpool").log(System.Logger.Level.WARNING, "{0}: an {1} iterator was dropped before"
+          + " it was read to the end or closed; its remaining work is cancelled. Close iterators you stop"
+          + " reading (try-with-resources)", engine.settings.poolName(), ordered ? "imap" : "imapUnordered");
+      close();
+    }
   }
 
   private void stopFeeder() {

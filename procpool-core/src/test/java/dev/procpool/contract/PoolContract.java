@@ -357,6 +357,34 @@ public abstract class PoolContract {
   }
 
   @Test
+  void anImapIteratorDroppedUnreadIsCancelledSoCloseDoesNotWaitForIt() throws Exception {
+    Pool pool = pool(2);
+    openReadOneAndDrop(pool);
+    java.util.concurrent.CompletableFuture<Void> closed = java.util.concurrent.CompletableFuture.runAsync(pool::close);
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      System.gc(); // the iterator is unreachable; a collection lets the pool see it
+      return closed.isDone();
+    });
+    closed.get();
+    assertThat(pool.isTerminated()).isTrue();
+  }
+
+  private static void openReadOneAndDrop(Pool pool) {
+    ResultIterator<Integer> it = pool.imap(x -> x, java.util.stream.Stream.iterate(0, i -> i + 1));
+    assertThat(it.next()).isZero();
+  }
+
+  @Test
+  void aStreamOfImapResultsKeepsItsCallOpenWithoutTheIterator() {
+    Pool pool = pool(2);
+    java.util.stream.Stream<Integer> results =
+        pool.imap(x -> x * 2, IntStream.range(0, 500).boxed().collect(Collectors.toList()), 1).stream();
+    System.gc();
+    assertThat(results.collect(Collectors.toList()))
+        .isEqualTo(IntStream.range(0, 500).map(x -> x * 2).boxed().collect(Collectors.toList()));
+  }
+
+  @Test
   void imapUnorderedDeliversInCompletionOrder() throws Exception {
     Pool pool = pool(2);
     String dir = dir();
