@@ -58,6 +58,7 @@ public final class PoolBuilder {
   private Map<String, String> environment;
   private Map<String, String> systemProperties;
   private WorkerOutput workerOutput;
+  private Duration reuseWorkers;
 
   PoolBuilder() {}
 
@@ -108,7 +109,7 @@ public final class PoolBuilder {
    *
    * <p>Workers start in parallel when the pool is built, and the first tasks run as soon as the first
    * worker is ready. Worker-process settings: {@link #jvmOptions}, {@link #extraClasspath},
-   * {@link #environment}, {@link #systemProperties}, {@link #workerOutput}.
+   * {@link #environment}, {@link #systemProperties}, {@link #workerOutput}, {@link #reuseWorkers}.
    *
    * @param workers the number of worker processes, at least 1
    * @return this builder
@@ -221,6 +222,53 @@ public final class PoolBuilder {
     Objects.requireNonNull(output, "output");
     requireUnset("workerOutput", workerOutput);
     this.workerOutput = output;
+    return this;
+  }
+
+  /**
+   * Keeps this pool's idle worker JVMs warm for the next pool, like loky's reusable executor, for
+   * programs that create process pools again and again. When the pool finishes ({@link Pool#close()},
+   * or {@link Pool#shutdown()} then {@link Pool#join()}), each idle worker is parked in a cache of this
+   * JVM instead of exiting; a later pool built with this setting and the same launch configuration (the
+   * {@code java} executable, {@link #jvmOptions}, the classpath with {@link #extraClasspath},
+   * {@link #environment}, {@link #systemProperties}, {@link #workerOutput}) leases parked workers
+   * instead of starting JVMs, so that its first result comes in milliseconds rather than the few hundred
+   * a JVM takes to start. Only for {@link #processes(int)}. Default: off, every worker exits with its
+   * pool.
+   *
+   * <p>A parked worker exits once it has waited {@code keepAlive} for a pool, and with this JVM (when it
+   * exits, or when it is killed). Workers of a pool ended with {@link Pool#terminate()} or
+   * {@link Pool#shutdownNow()}, and workers that crashed, timed out, reached {@link #maxTasksPerChild}
+   * or broke the protocol, are never parked; a parked worker that died, or that fails to prove it is
+   * the process that was launched, is never handed out. Stats and listeners see a leased worker start
+   * with the detail {@code reused}, and a parked one exit with {@code parked for reuse}. The cache is
+   * shared by all pools of the JVM and is thread-safe.
+   *
+   * <p>A leased worker starts each pool as a new one would, as far as procpool can reset it: the new
+   * pool's initializer runs in it; the application's classes are loaded afresh, by a class loader of
+   * the lease's own, so their static fields start from scratch; {@link WorkerLocal} states are dropped
+   * (closed, for those that are {@link AutoCloseable}, when the worker is parked); tasks run on a new
+   * thread, so no thread-local is left over; the old pool's functions are gone. What belongs to the JVM
+   * itself is not reset, and this is why reuse is opt-in: system properties, the default locale or time
+   * zone, and other JDK state a task changed; static state of the JDK's classes and procpool's own;
+   * threads a task started and left running (which also keep the old classes alive); files and sockets
+   * left open; shutdown hooks; native libraries, which a JVM loads for one class loader only, so a class
+   * that calls {@code System.loadLibrary} fails with {@link UnsatisfiedLinkError} in a leased worker.
+   * Code that asks the system class loader for application classes gets other copies than the tasks'.
+   *
+   * @param keepAlive how long a parked worker waits for the next pool before it exits, positive
+   * @return this builder
+   * @throws IllegalArgumentException if {@code keepAlive} is zero or negative
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder reuseWorkers(Duration keepAlive) {
+    Objects.requireNonNull(keepAlive, "keepAlive");
+    if (keepAlive.isZero() || keepAlive.isNegative()) {
+      throw new IllegalArgumentException("reuseWorkers needs a positive keep-alive for parked workers, got "
+          + keepAlive);
+    }
+    requireUnset("reuseWorkers", reuseWorkers);
+    this.reuseWorkers = keepAlive;
     return this;
   }
 
@@ -409,6 +457,7 @@ public final class PoolBuilder {
       rejectProcessOnly("environment", environment);
       rejectProcessOnly("systemProperties", systemProperties);
       rejectProcessOnly("workerOutput", workerOutput);
+      rejectProcessOnly("reuseWorkers", reuseWorkers);
     }
     built = true;
     if (processes) {
@@ -417,7 +466,8 @@ public final class PoolBuilder {
           extraClasspath == null ? List.of() : extraClasspath,
           environment == null ? Map.of() : environment,
           systemProperties == null ? Map.of() : systemProperties,
-          workerOutput == null ? WorkerOutput.FORWARD : workerOutput);
+          workerOutput == null ? WorkerOutput.FORWARD : workerOutput,
+          reuseWorkers);
       backend = settings -> new ProcessBackend(settings, options);
     }
     String poolName = name != null ? name : "pool-" + POOL_NUMBER.incrementAndGet();

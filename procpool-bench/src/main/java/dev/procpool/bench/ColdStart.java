@@ -2,13 +2,27 @@ package dev.procpool.bench;
 
 import dev.procpool.Pool;
 import dev.procpool.Task;
+import dev.procpool.WorkerStats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 
 /**
  * Workload 6, run by {@link Compare} in a fresh JVM each time: {@code Pool.processes(2)} created, first
- * result received, closed; then the same for a second pool right after the first. Prints one line of
- * JSON with the times in milliseconds, measured from the call that creates the pool.
+ * result received, closed; then the same for a second pool right after the first. Then the warm path:
+ * a pool with {@code reuseWorkers(..)} whose workers are parked when it closes, followed by
+ * {@value #WARM_POOLS} such pools in a row, each leasing the workers its predecessor parked. Prints one
+ * line of JSON with the times in milliseconds, measured from the call that creates the pool:
+ * {@code warm} is the median of the warm pools' times to their first result, {@code warmRuns} all of
+ * them.
  */
 public final class ColdStart {
+  /** How many pools in a row take the workers the pool before them parked. */
+  static final int WARM_POOLS = 7;
+
   private ColdStart() {}
 
   /**
@@ -29,8 +43,38 @@ public final class ColdStart {
     long t3 = System.nanoTime();
     second.close();
     long t4 = System.nanoTime();
-    System.out.printf("{\"first\": %.3f, \"firstClose\": %.3f, \"second\": %.3f, \"secondClose\": %.3f}%n",
-        ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3));
+
+    Pool parking = warmPool();
+    parking.apply(one);
+    awaitWorkersStarted(parking, 2); // a worker still starting when its pool closes is stopped, not parked
+    parking.close();
+    List<Double> warm = new ArrayList<>();
+    for (int i = 0; i < WARM_POOLS; i++) {
+      long w0 = System.nanoTime();
+      Pool pool = warmPool();
+      pool.apply(one);
+      warm.add(ms(System.nanoTime() - w0));
+      awaitWorkersStarted(pool, 2);
+      pool.close();
+    }
+    List<Double> sorted = new ArrayList<>(warm);
+    sorted.sort(null);
+    System.out.printf(Locale.ROOT, "{\"first\": %.3f, \"firstClose\": %.3f, \"second\": %.3f, \"secondClose\": %.3f,"
+        + " \"warm\": %.3f, \"warmRuns\": [%s]}%n", ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3),
+        sorted.get(sorted.size() / 2),
+        warm.stream().map(d -> String.format(Locale.ROOT, "%.3f", d)).collect(Collectors.joining(", ")));
+  }
+
+  private static Pool warmPool() {
+    return Pool.builder().processes(2).reuseWorkers(Duration.ofSeconds(30)).build();
+  }
+
+  private static void awaitWorkersStarted(Pool pool, int workers) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (pool.stats().workers().stream().filter(WorkerStats::alive).count() < workers
+        && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(1_000_000);
+    }
   }
 
   private static double ms(long nanos) {

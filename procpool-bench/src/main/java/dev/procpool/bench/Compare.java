@@ -332,12 +332,14 @@ public final class Compare {
     int reps = reps(5);
     List<Double> first = new ArrayList<>();
     List<Double> second = new ArrayList<>();
+    List<Double> warm = new ArrayList<>();
     List<Map<String, Object>> children = new ArrayList<>();
     for (int i = 0; i < reps; i++) {
       Map<String, Object> r = parseJson(javaChild(List.of(), ColdStart.class.getName()));
       children.add(r);
       first.add(((Number) r.get("first")).doubleValue());
       second.add(((Number) r.get("second")).doubleValue());
+      warm.addAll(doubles(r.get("warmRuns")));
     }
     raw.put("w6.java", children);
     Map<String, Object> py = python("w6", reps);
@@ -348,12 +350,15 @@ public final class Compare {
     double fork = median(doubles(pyRuns.get("fork")));
     double f = medianOf(first);
     double s = medianOf(second);
+    double w = medianOf(warm);
     rows.add(new Row("6", "Pool.processes(2) to first result, cold JVM", "ms", f, "Python spawn", spawn, false,
         "<= spawn", f <= spawn));
     rows.add(new Row("6", "second pool in the same JVM, to first result", "ms", s, "Python spawn, 2nd", spawnSecond,
         false, "", null));
     rows.add(new Row("6", "second pool in the same JVM, to first result", "ms", s, "Python fork", fork, false,
         "< 10 ms (warm path)", s < 10));
+    rows.add(new Row("6", "  same, with reuseWorkers(..): the warm path", "ms",
+        w, "Python fork", fork, false, "< 10 ms (warm path)", w < 10));
   }
 
   private void w8() throws Exception {

@@ -254,6 +254,26 @@ final class LambdaCodec {
     return t;
   }
 
+  /**
+   * In the worker, when a lease ends: resolves the templates read so far against the next lease's class
+   * loader, whose classes are loaded afresh (so that the old ones can be unloaded, and the next pool's
+   * functions need not be resolved again). Nothing is initialized.
+   */
+  static void rebindClasses(ClassLoader next) {
+    DESERIALIZERS.clear();
+    for (Map.Entry<ByteBuffer, Template> e : TEMPLATES_READ.entrySet()) {
+      Template t = e.getValue();
+      try {
+        Class<?> capturing = Class.forName(t.capturing().getName(), false, next);
+        e.setValue(new Template(capturing, t.interfaceClass(), t.interfaceMethod(), t.interfaceSignature(),
+            t.implKind(), t.implClass(), t.implMethod(), t.implSignature(), t.instantiatedType(),
+            deserializer(capturing)));
+      } catch (ClassNotFoundException | InvalidClassException | LinkageError | RuntimeException ex) {
+        TEMPLATES_READ.remove(e.getKey());
+      }
+    }
+  }
+
   private static MethodHandle deserializer(Class<?> capturing) throws InvalidClassException {
     MethodHandle m = DESERIALIZERS.get(capturing);
     if (m == null) {

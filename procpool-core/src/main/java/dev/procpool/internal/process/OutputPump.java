@@ -20,7 +20,8 @@ final class OutputPump implements Runnable {
 
   private final InputStream in;
   private final Supplier<PrintStream> target;
-  private final byte[] prefix;
+  /** Changes when a parked worker is leased to another pool. */
+  private volatile byte[] prefix;
   private final ArrayDeque<String> tail = new ArrayDeque<>();
   /** Whether lines are still kept for {@link #tail}: only while the worker starts, when they explain a failure. */
   private volatile boolean keepTail = true;
@@ -41,6 +42,12 @@ final class OutputPump implements Runnable {
 
   void start() {
     thread.start();
+  }
+
+  /** Prefixes the lines from now on with {@code prefix}, and renames the thread: the worker changed pools. */
+  void rename(String prefix, String threadName) {
+    this.prefix = prefix.getBytes(Charset.defaultCharset());
+    thread.setName(threadName);
   }
 
   @Override
@@ -109,6 +116,7 @@ final class OutputPump implements Runnable {
     }
     PrintStream out = target == null ? null : target.get();
     if (out != null) {
+      byte[] prefix = this.prefix;
       byte[] separator = System.lineSeparator().getBytes(Charset.defaultCharset());
       byte[] whole = new byte[prefix.length + end + separator.length];
       System.arraycopy(prefix, 0, whole, 0, prefix.length);

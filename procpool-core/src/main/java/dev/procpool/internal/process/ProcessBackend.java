@@ -7,6 +7,8 @@ import dev.procpool.spi.WorkSource;
 import dev.procpool.spi.WorkerSettings;
 import java.io.IOException;
 import java.io.NotSerializableException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
@@ -20,7 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Runs chunks in worker JVMs, one {@link WorkerProcess} each, connected over Unix domain sockets in a
  * private directory and authenticated with a per-pool secret. The engine owns what happens to items;
  * this backend moves chunks and reports outcomes and losses, replaces workers that die, time out or
- * reach their task limit, and makes sure no worker outlives the pool.
+ * reach their task limit, and makes sure no worker outlives the pool, except, when the pool opted in,
+ * idle workers parked for a later pool (see {@link WarmWorkers}).
  *
  * <p>Thread-safe.
  */
@@ -52,6 +55,10 @@ public final class ProcessBackend implements Backend {
   private volatile ScheduledThreadPoolExecutor timer;
   private ScheduledFuture<?> sweeper;
   private boolean cleanedUp;
+  /** Whether shutdown() came: only then do parked workers go to {@link WarmWorkers} (guarded by lock). */
+  private boolean shuttingDown;
+  /** Workers that parked before shutdown() came: kept until it does, or killed by terminate() (guarded by lock). */
+  private final List<WarmWorkers.Parked> parkedEarly = new ArrayList<>();
 
   /**
    * Creates the backend; worker processes start in {@link #start}.
@@ -86,10 +93,10 @@ public final class ProcessBackend implements Backend {
     try {
       secret = Auth.randomBytes();
       initializer = encodeInitializer();
-      PrivateDirectory dir = PrivateDirectory.create();
-      WorkerReaper.register(dir);
-      directory = dir;
-      launcher = new WorkerLauncher(options, dir, loader);
+      if (!reusesWorkers()) {
+        directory(); // at once; a pool that may lease parked workers makes it when it launches one
+      }
+      launcher = new WorkerLauncher(options, loader);
       LOG.log(System.Logger.Level.DEBUG, "{0}: starting {1} worker processes: {2}", settings.poolName(),
           settings.workers(), launcher.describe());
     } catch (IOException | IllegalArgumentException e) {
@@ -151,14 +158,35 @@ public final class ProcessBackend implements Backend {
 
   @Override
   public void shutdown() {
-    // Each worker exits once the source returns null to it.
+    // Each worker exits (or parks) once the source returns null to it.
+    for (WarmWorkers.Parked w : takeParkedEarly(true)) {
+      if (terminated) {
+        WarmWorkers.discard(w);
+      } else {
+        WarmWorkers.park(w, options.reuseKeepAlive());
+      }
+    }
   }
 
   @Override
   public void terminate() {
     terminated = true;
+    takeParkedEarly(false).forEach(WarmWorkers::discard);
     for (WorkerProcess w : live) {
       w.terminate();
+    }
+  }
+
+  /** Takes the workers that parked before shutdown() or terminate() came, noting that shutdown() did. */
+  private List<WarmWorkers.Parked> takeParkedEarly(boolean shutdown) {
+    lock.lock();
+    try {
+      shuttingDown |= shutdown;
+      List<WarmWorkers.Parked> early = new ArrayList<>(parkedEarly);
+      parkedEarly.clear();
+      return early;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -220,8 +248,51 @@ public final class ProcessBackend implements Backend {
     return initializer;
   }
 
-  PrivateDirectory directory() {
-    return directory;
+  /** Whether this pool parks its workers when it is done, and leases parked ones (see {@link WarmWorkers}). */
+  boolean reusesWorkers() {
+    return options.reuseKeepAlive() != null;
+  }
+
+  /**
+   * A worker answered PARK. It goes to {@link WarmWorkers} only once the pool is known to have been shut
+   * down rather than terminated: the engine's source runs dry for both, before it tells the backend which.
+   */
+  void park(WarmWorkers.Parked w) {
+    boolean now;
+    boolean kill;
+    lock.lock();
+    try {
+      kill = terminated;
+      now = !kill && shuttingDown;
+      if (!kill && !now) {
+        parkedEarly.add(w);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (kill) {
+      WarmWorkers.discard(w);
+    } else if (now) {
+      WarmWorkers.park(w, options.reuseKeepAlive());
+    }
+  }
+
+  /** The pool's private directory, made on first use. */
+  PrivateDirectory directory() throws IOException {
+    lock.lock();
+    try {
+      if (directory == null) {
+        if (cleanedUp) {
+          throw new IOException("the pool is done");
+        }
+        PrivateDirectory dir = PrivateDirectory.create();
+        WorkerReaper.register(dir);
+        directory = dir;
+      }
+      return directory;
+    } finally {
+      lock.unlock();
+    }
   }
 
   WorkerLauncher launcher() {

@@ -2,6 +2,7 @@ package dev.procpool.internal.process;
 
 import dev.procpool.PoolBuilder.WorkerOutput;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,17 +18,35 @@ import java.util.Objects;
  * @param environment variables added to (or replacing) the environment workers inherit
  * @param systemProperties set in each worker with {@code -D}
  * @param output what happens to the workers' stdout and stderr
+ * @param reuseKeepAlive how long idle workers stay parked for a later pool when this one closes (see
+ *     {@link WarmWorkers}), or null to end them with the pool
  */
 public record ProcessOptions(
     List<String> jvmOptions,
     List<Path> extraClasspath,
     Map<String, String> environment,
     Map<String, String> systemProperties,
-    WorkerOutput output) {
+    WorkerOutput output,
+    Duration reuseKeepAlive) {
 
-  /** No extra options; output forwarded. */
+  /** No extra options; output forwarded; workers end with their pool. */
   public static final ProcessOptions DEFAULTS = new ProcessOptions(List.of(), List.of(), Map.of(), Map.of(),
       WorkerOutput.FORWARD);
+
+  /**
+   * Copies the settings, with workers that end with their pool.
+   *
+   * @param jvmOptions options for each worker's {@code java} command
+   * @param extraClasspath entries appended to the inherited classpath
+   * @param environment variables for the workers
+   * @param systemProperties system properties for the workers
+   * @param output what happens to the workers' stdout and stderr
+   * @throws NullPointerException if any argument is null
+   */
+  public ProcessOptions(List<String> jvmOptions, List<Path> extraClasspath, Map<String, String> environment,
+      Map<String, String> systemProperties, WorkerOutput output) {
+    this(jvmOptions, extraClasspath, environment, systemProperties, output, null);
+  }
 
   /**
    * Copies the settings, keeping the maps' order.
@@ -37,7 +56,9 @@ public record ProcessOptions(
    * @param environment variables for the workers
    * @param systemProperties system properties for the workers
    * @param output what happens to the workers' stdout and stderr
-   * @throws NullPointerException if any argument is null
+   * @param reuseKeepAlive how long idle workers stay parked for a later pool, or null
+   * @throws NullPointerException if any argument but {@code reuseKeepAlive} is null
+   * @throws IllegalArgumentException if {@code reuseKeepAlive} is zero or negative
    */
   public ProcessOptions {
     jvmOptions = List.copyOf(jvmOptions);
@@ -45,5 +66,8 @@ public record ProcessOptions(
     environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
     systemProperties = Collections.unmodifiableMap(new LinkedHashMap<>(systemProperties));
     Objects.requireNonNull(output, "output");
+    if (reuseKeepAlive != null && (reuseKeepAlive.isZero() || reuseKeepAlive.isNegative())) {
+      throw new IllegalArgumentException("the keep-alive of reused workers must be positive, got " + reuseKeepAlive);
+    }
   }
 }

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 final class Protocol {
   private Protocol() {}
 
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   static final int HEADER_BYTES = 5;
   /** Largest payload either side accepts, so that one garbage length cannot make the reader allocate more. */
   static final int MAX_PAYLOAD = 256 << 20;
@@ -24,7 +24,10 @@ final class Protocol {
   // parent -> worker
   /** int version, nonce. */
   static final byte HELLO = 1;
-  /** The initializer, Java-serialized, or nothing. */
+  /**
+   * Starts a lease (a pool's use of the worker): byte flags ({@link #FRESH_CLASSES}), then the pool's
+   * initializer Java-serialized, or nothing.
+   */
   static final byte INIT = 2;
   /** long jobId, the job's function Java-serialized. */
   static final byte FUNCTION = 3;
@@ -38,6 +41,13 @@ final class Protocol {
   static final byte RECALL = 7;
   /** Run what was sent, then exit. */
   static final byte SHUTDOWN = 8;
+  /**
+   * long keepAliveMillis: run what was sent, end the lease, answer {@link #PARKED} and wait for a
+   * {@link #LEASE}; exit if none comes within the keep-alive (and some grace).
+   */
+  static final byte PARK = 9;
+  /** nonce: a new pool leases the parked worker; answer {@link #LEASED}, then expect {@link #INIT}. */
+  static final byte LEASE = 10;
 
   // worker -> parent
   /** HMAC-SHA256(secret, nonce). */
@@ -53,6 +63,13 @@ final class Protocol {
   static final byte RECALLED = 25;
   /** A fatal error's class, message and stack, written without Java serialization. */
   static final byte FATAL = 26;
+  /** The lease is over: everything sent was run and reported, the worker's state reset. */
+  static final byte PARKED = 27;
+  /** HMAC-SHA256(the worker's launch secret, the LEASE nonce). */
+  static final byte LEASED = 28;
+
+  /** INIT flag: load the application's classes afresh for this lease, in a {@link LeaseLoader}. */
+  static final byte FRESH_CLASSES = 1;
 
   /** CHUNK flag: the job has a task timeout, so report each item's start and result at once. */
   static final byte TIMED = 1;
@@ -91,6 +108,10 @@ final class Protocol {
 
   static byte[] hello(byte[] nonce) {
     return frame(HELLO, 4 + nonce.length).putInt(VERSION).put(nonce).array();
+  }
+
+  static byte[] init(boolean freshClasses, byte[] initializer) {
+    return frame(INIT, 1 + initializer.length).put(freshClasses ? FRESH_CLASSES : 0).put(initializer).array();
   }
 
   static byte[] withBytes(byte type, byte[] payload) {
@@ -232,6 +253,8 @@ final class Protocol {
       case INTERRUPT -> "INTERRUPT";
       case RECALL -> "RECALL";
       case SHUTDOWN -> "SHUTDOWN";
+      case PARK -> "PARK";
+      case LEASE -> "LEASE";
       case AUTH -> "AUTH";
       case READY -> "READY";
       case INIT_FAILED -> "INIT_FAILED";
@@ -239,6 +262,8 @@ final class Protocol {
       case RESULTS -> "RESULTS";
       case RECALLED -> "RECALLED";
       case FATAL -> "FATAL";
+      case PARKED -> "PARKED";
+      case LEASED -> "LEASED";
       default -> "unknown type " + (type & 0xff);
     };
   }

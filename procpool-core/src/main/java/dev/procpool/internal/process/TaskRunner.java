@@ -9,8 +9,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs chunks in a worker JVM, in the order they came, on the thread that ran the initializer (so that
- * what the initializer put in thread-locals is there for the tasks). Each chunk's start and results are
+ * Runs one lease's chunks in a worker JVM, in the order they came, on the lease's thread, the one that
+ * ran the initializer (so that what the initializer put in thread-locals is there for the tasks, and
+ * nothing of an earlier lease's is). Each chunk's start and results are
  * written to the output buffer as they happen and flushed when the runner runs out of chunks, so that a
  * burst of short chunks costs one system call; a flusher thread sends anything that waited more than
  * {@link #LINGER_NANOS}, so that the parent learns within that time that a long chunk began (it recalls
@@ -59,6 +60,7 @@ final class TaskRunner {
   }
 
   private static final Work SHUTDOWN = new Work(-1, null, 0, false, false, new Object[0], null);
+  private static final Work PARK = new Work(-1, null, 0, false, false, new Object[0], null);
   private static final Object[] NONE = new Object[0];
   /** The longest that written frames wait in the buffer before the flusher sends them. */
   static final long LINGER_NANOS = 1_000_000;
@@ -74,6 +76,8 @@ final class TaskRunner {
   private long dirtySince;
   /** Whether the flusher waits without a deadline, so that new output must wake it (guarded by out). */
   private boolean flusherIdle;
+  /** Set when the lease ends: the flusher exits. */
+  private volatile boolean parked;
 
   TaskRunner(FrameWriter out, SocketChannel channel, Thread thread) {
     this.out = out;
@@ -90,6 +94,11 @@ final class TaskRunner {
 
   void shutdown() {
     queue.add(SHUTDOWN);
+  }
+
+  /** Ends {@link #run} once the chunks before it are done, for the worker to be parked. */
+  void park() {
+    queue.add(PARK);
   }
 
   /** Gives a chunk back to the parent if it has not started. Called by the reading thread. */
@@ -114,13 +123,19 @@ final class TaskRunner {
     }
   }
 
-  /** Runs chunks until told to shut down; never returns. */
+  /** Runs chunks until told to shut down (then exits the JVM) or to park (then returns, all flushed). */
   void run() throws IOException {
     for (;;) {
       Work w = queue.poll();
       if (w == null) {
         flush();
         w = take();
+      }
+      if (w == PARK) {
+        flush();
+        parked = true;
+        LockSupport.unpark(flusher);
+        return;
       }
       if (w == SHUTDOWN) {
         flush();
@@ -263,7 +278,7 @@ final class TaskRunner {
 
   /** The flusher thread: sends what waited in the buffer for {@link #LINGER_NANOS}. */
   private void lingerFlushes() {
-    for (;;) {
+    while (!parked) {
       long wait;
       synchronized (out) {
         if (dirtySince == 0) {

@@ -18,44 +18,52 @@ final class WorkerLauncher {
   private static final int MAX_INLINE_CLASSPATH = 16_000;
 
   private final ProcessOptions options;
+  /** The JVM and its options; the classpath and the main class follow. */
   private final List<String> command = new ArrayList<>();
   private final int classpathEntries;
-  /** Where the JVM and its options end in {@link #command}. */
-  private final int jvmOptionsEnd;
+  private final String classpath;
+  private final WarmWorkers.Key key;
+  /** The argument file holding a long classpath, once written (guarded by this). */
+  private Path argFile;
 
-  WorkerLauncher(ProcessOptions options, PrivateDirectory dir, ClassLoader context) throws IOException {
+  WorkerLauncher(ProcessOptions options, ClassLoader context) {
     this.options = options;
-    List<String> classpath = Classpath.discover(context, WorkerLauncher.class.getClassLoader());
+    List<String> entries = Classpath.discover(context, WorkerLauncher.class.getClassLoader());
     for (Path p : options.extraClasspath()) {
-      classpath.add(p.toAbsolutePath().toString());
+      entries.add(p.toAbsolutePath().toString());
     }
-    classpathEntries = classpath.size();
+    classpathEntries = entries.size();
+    classpath = String.join(File.pathSeparator, entries);
     command.add(javaExecutable());
     command.addAll(options.jvmOptions());
     for (Map.Entry<String, String> e : options.systemProperties().entrySet()) {
       command.add("-D" + e.getKey() + "=" + e.getValue());
     }
-    jvmOptionsEnd = command.size();
-    String joined = String.join(File.pathSeparator, classpath);
-    if (joined.length() > MAX_INLINE_CLASSPATH) {
-      Path argFile = dir.file("classpath.args");
-      Files.writeString(argFile, "-cp \"" + joined.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n",
-          StandardCharsets.UTF_8);
-      command.add("@" + argFile);
-    } else {
-      command.add("-cp");
-      command.add(joined);
-    }
-    command.add(WorkerMain.class.getName());
+    List<String> launch = new ArrayList<>(command);
+    launch.add(classpath);
+    key = new WarmWorkers.Key(List.copyOf(launch), options.environment(), options.output());
+  }
+
+  /** How this launcher starts workers, whatever file the classpath may go into. */
+  WarmWorkers.Key key() {
+    return key;
   }
 
   /**
    * Starts a worker that will connect to {@code socket}. Its stdin is a pipe, for the secret; its
    * stdout and stderr are pipes unless the pool inherits them (discarded output is read and dropped,
-   * so that a worker that cannot start can still say why).
+   * so that a worker that cannot start can still say why). A long classpath goes into a file in
+   * {@code dir}.
    */
-  Process start(int workerId, Path socket) throws IOException {
+  Process start(int workerId, Path socket, PrivateDirectory dir) throws IOException {
     List<String> cmd = new ArrayList<>(command);
+    if (classpath.length() > MAX_INLINE_CLASSPATH) {
+      cmd.add("@" + argFile(dir));
+    } else {
+      cmd.add("-cp");
+      cmd.add(classpath);
+    }
+    cmd.add(WorkerMain.class.getName());
     cmd.add(socket.toString());
     cmd.add(Integer.toString(workerId));
     cmd.add(Long.toString(ProcessHandle.current().pid()));
@@ -69,10 +77,19 @@ final class WorkerLauncher {
     return pb.start();
   }
 
+  private synchronized Path argFile(PrivateDirectory dir) throws IOException {
+    if (argFile == null) {
+      Path file = dir.file("classpath.args");
+      Files.writeString(file, "-cp \"" + classpath.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n",
+          StandardCharsets.UTF_8);
+      argFile = file;
+    }
+    return argFile;
+  }
+
   /** The command in short, for error messages: the JVM and its options, not the whole classpath. */
   String describe() {
-    return String.join(" ", command.subList(0, jvmOptionsEnd)) + " -cp <" + classpathEntries + " entries> "
-        + WorkerMain.class.getName();
+    return String.join(" ", command) + " -cp <" + classpathEntries + " entries> " + WorkerMain.class.getName();
   }
 
   private static String javaExecutable() {

@@ -2,6 +2,7 @@ package dev.procpool.internal.process;
 
 import dev.procpool.Fn;
 import dev.procpool.Task;
+import dev.procpool.internal.WorkerScope;
 import java.io.IOException;
 import java.io.InvalidClassException;
 import java.io.StreamCorruptedException;
@@ -11,22 +12,36 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The main class of a worker JVM. It reads the pool's secret from stdin, connects to the socket named
- * on its command line, proves it knows the secret, runs the pool's initializer and then runs chunks
- * until it is told to shut down. It exits on its own when the parent goes away (the socket reaches end
- * of stream, or the parent process is gone), so that a killed parent leaves no orphans.
+ * on its command line and proves it knows the secret. Then it serves leases: a lease begins with
+ * {@link Protocol#INIT}, runs the pool's initializer and then chunks on a thread of its own, and ends
+ * when the pool tells it to shut down (the JVM exits) or to park ({@link Protocol#PARK}: the lease's
+ * state is dropped and the worker waits for the next pool, see {@link WarmWorkers}). It exits on its own
+ * when the parent goes away (the socket reaches end of stream, or the parent process is gone), so that
+ * a killed parent leaves no orphans, and when parked for longer than its keep-alive.
  *
  * <p>Not for direct use: the process backend starts it. Its stdout and stderr belong to the tasks.
  */
 public final class WorkerMain {
+  /** How long past its keep-alive a parked worker waits before it exits on its own; the pool ends it first. */
+  private static final long PARK_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final System.Logger LOG = System.getLogger("dev.procpool");
+
   /** Set once connected, for {@link #injectForTest}. */
   private static volatile FrameWriter channelOut;
   private static Path socketPath;
   private static long parentPid;
+  /** While parked: the {@link System#nanoTime} after which this worker exits unleased; 0 otherwise. */
+  private static volatile long parkedUntil;
+  /** While parked: the class loader prepared for the next lease (see {@link LeaseLoader#successor}). */
+  private static volatile LeaseLoader nextLoader;
 
   private WorkerMain() {}
 
@@ -58,20 +73,11 @@ public final class WorkerMain {
       hello.get(nonce);
       out.write(Protocol.withBytes(Protocol.AUTH, Auth.answer(secret, nonce)));
       out.flush();
-
-      ByteBuffer init = expect(in, Protocol.INIT);
-      TaskRunner runner = new TaskRunner(out, channel, Thread.currentThread());
-      if (init.hasRemaining()) {
-        initialize(init, out);
-      }
-      out.write(Protocol.empty(Protocol.READY));
-      out.flush();
-      watchParent();
       FrameWriter writer = out;
-      Thread reader = new Thread(null, () -> read(in, runner, writer), "procpool-worker-reader", 16 << 20);
-      reader.setDaemon(true);
+      // Not a daemon: between leases it is what keeps this JVM alive.
+      Thread reader = new Thread(null, () -> serve(in, writer, channel, secret), "procpool-worker-reader", 16 << 20);
       reader.start();
-      runner.run();
+      watchParent();
     } catch (VirtualMachineError e) {
       if (out != null) {
         throw TaskRunner.die(out, e, Protocol.EXIT_FATAL);
@@ -80,6 +86,178 @@ public final class WorkerMain {
     } catch (Throwable t) {
       System.err.println("procpool worker could not start: " + t);
       Runtime.getRuntime().halt(Protocol.EXIT_START);
+    }
+  }
+
+  /** One pool's use of this worker: its class loader, its functions, and the thread its tasks run on. */
+  private static final class Lease {
+    final int number;
+    final ClassLoader loader;
+    /** The lease's jobs by id; used by the reading thread only. */
+    final Map<Long, TaskRunner.Job> jobs = new HashMap<>();
+    final Thread thread;
+    final TaskRunner runner;
+    /** Set by the reading thread when PARK came; read by the lease's thread after the runner returns. */
+    volatile long keepAliveNanos = -1;
+
+    Lease(int number, ByteBuffer init, FrameWriter out, SocketChannel channel) {
+      this.number = number;
+      LeaseLoader prepared = nextLoader;
+      nextLoader = null;
+      boolean fresh = (init.get() & Protocol.FRESH_CLASSES) != 0 || prepared != null;
+      byte[] initializer = new byte[init.remaining()]; // copied: the reader reuses its buffer
+      init.get(initializer);
+      loader = !fresh ? ClassLoader.getSystemClassLoader() : prepared != null ? prepared : new LeaseLoader(number);
+      thread = new Thread(() -> run(initializer, out), "procpool-worker-tasks-" + number);
+      thread.setContextClassLoader(loader);
+      runner = new TaskRunner(out, channel, thread);
+    }
+
+    boolean parking() {
+      return keepAliveNanos >= 0;
+    }
+
+    /** The lease's thread: the initializer, then the chunks; then, when parked, reset and report it. */
+    private void run(byte[] initializer, FrameWriter out) {
+      try {
+        if (initializer.length > 0) {
+          initialize(initializer, out, loader);
+        }
+        send(out, Protocol.empty(Protocol.READY));
+        runner.run();
+        closeWorkerLocals();
+        parkedUntil = System.nanoTime() + keepAliveNanos + PARK_GRACE_NANOS;
+        send(out, Protocol.empty(Protocol.PARKED));
+        // While the pool that parked this worker closes and the next one starts: the next lease's loader.
+        LeaseLoader next = loader instanceof LeaseLoader l ? l.successor(number + 1) : new LeaseLoader(number + 1);
+        LambdaCodec.rebindClasses(next);
+        nextLoader = next;
+      } catch (VirtualMachineError e) {
+        throw TaskRunner.die(out, e, Protocol.EXIT_FATAL);
+      } catch (IOException e) {
+        orphaned(); // the parent closed the connection
+      } catch (Throwable t) {
+        throw TaskRunner.die(out, t, Protocol.EXIT_FATAL);
+      }
+    }
+
+    /** Handles a frame of the lease; INIT, LEASE and SHUTDOWN are the caller's. */
+    void handle(byte type, ByteBuffer p) throws IOException {
+      switch (type) {
+        case Protocol.FUNCTION -> {
+          requireRunning(type);
+          long id = p.getLong();
+          jobs.put(id, function(id, p, loader));
+        }
+        case Protocol.CHUNK -> {
+          requireRunning(type);
+          runner.submit(chunk(p, jobs, loader));
+        }
+        case Protocol.FORGET -> {
+          TaskRunner.Job job = jobs.remove(p.getLong());
+          if (job != null) {
+            job.over = true;
+          }
+        }
+        case Protocol.INTERRUPT -> {
+          TaskRunner.Job job = jobs.get(p.getLong());
+          if (job != null) {
+            job.over = true;
+            runner.interrupt(job);
+          }
+        }
+        case Protocol.RECALL -> runner.recall(p.getInt());
+        case Protocol.PARK -> {
+          requireRunning(type);
+          keepAliveNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, p.getLong()));
+          runner.park();
+        }
+        default -> throw new ProtocolException("unexpected frame " + Protocol.name(type));
+      }
+    }
+
+    private void requireRunning(byte type) throws ProtocolException {
+      if (parking()) {
+        throw new ProtocolException(Protocol.name(type) + " after PARK");
+      }
+    }
+  }
+
+  /**
+   * The reading thread: serves leases until shutdown. Frames of the lease that was parked may still come
+   * until the next LEASE (the pool sent them before it saw PARKED); they find no job and do nothing.
+   */
+  private static void serve(FrameReader in, FrameWriter out, SocketChannel channel, byte[] secret) {
+    Lease lease = null;
+    int leases = 0;
+    try {
+      while (in.next()) {
+        ByteBuffer p = in.payload();
+        byte type = in.type();
+        if (type == Protocol.INIT) {
+          if (lease != null) {
+            throw new ProtocolException("INIT during a lease");
+          }
+          lease = new Lease(++leases, p, out, channel);
+          lease.thread.start();
+        } else if (type == Protocol.LEASE) {
+          if (lease == null || !lease.parking() || parkedUntil == 0) {
+            throw new ProtocolException("LEASE for a worker that is not parked");
+          }
+          lease.thread.join(); // it has sent PARKED, and prepares the next lease's classes
+          lease = null;
+          closeWorkerLocals(); // again: a thread a task left running may have used a WorkerLocal since
+          parkedUntil = 0;
+          byte[] nonce = new byte[p.remaining()];
+          p.get(nonce);
+          send(out, Protocol.withBytes(Protocol.LEASED, Auth.answer(secret, nonce)));
+        } else if (type == Protocol.SHUTDOWN) {
+          if (lease != null && !lease.parking()) {
+            lease.runner.shutdown(); // its thread exits the JVM once the lease's chunks are done
+            return;
+          }
+          channel.close();
+          System.exit(0);
+        } else if (lease == null) {
+          throw new ProtocolException("expected INIT, got " + Protocol.name(type));
+        } else {
+          lease.handle(type, p);
+        }
+      }
+      orphaned();
+    } catch (ProtocolException | BufferUnderflowException e) {
+      throw TaskRunner.die(out, new StreamCorruptedException("protocol error in the worker: "
+          + (e.getMessage() != null ? e.getMessage() : "a frame was cut short")), Protocol.EXIT_PROTOCOL);
+    } catch (IOException e) {
+      orphaned();
+    } catch (Throwable t) {
+      throw TaskRunner.die(out, t, Protocol.EXIT_FATAL);
+    }
+  }
+
+  private static void send(FrameWriter out, byte[] frame) throws IOException {
+    synchronized (out) {
+      out.write(frame);
+      out.flush();
+    }
+  }
+
+  /**
+   * Drops the {@link dev.procpool.WorkerLocal} states of a lease, closing those that are
+   * {@link AutoCloseable}, as a thread worker does when it exits.
+   */
+  private static void closeWorkerLocals() {
+    Map<String, Object> scope = WorkerScope.current(); // the JVM's: this thread has no scope of its own
+    List<Object> states = new ArrayList<>(scope.values());
+    scope.clear();
+    for (Object state : states) {
+      if (state instanceof AutoCloseable closeable) {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          LOG.log(System.Logger.Level.WARNING, "closing a WorkerLocal state when the worker was parked failed", e);
+        }
+      }
     }
   }
 
@@ -94,76 +272,32 @@ public final class WorkerMain {
   }
 
   /** Runs the initializer on this thread, the one that will run the tasks. */
-  private static void initialize(ByteBuffer init, FrameWriter out) throws IOException {
+  private static void initialize(byte[] init, FrameWriter out, ClassLoader loader) throws IOException {
     try {
-      Task<?> task = (Task<?>) Codec.deserialize(init.array(), init.position(), init.remaining(), loader());
+      Task<?> task = (Task<?>) Codec.deserialize(init, 0, init.length, loader);
       task.call();
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable t) {
-      out.write(Protocol.withBytes(Protocol.INIT_FAILED, Codec.serialize(RemoteFailure.of(t))));
-      out.flush();
+      send(out, Protocol.withBytes(Protocol.INIT_FAILED, Codec.serialize(RemoteFailure.of(t))));
       Runtime.getRuntime().halt(Protocol.EXIT_START);
     }
   }
 
-  /** Reads frames until shutdown; the parent going away ends the JVM. */
-  private static void read(FrameReader in, TaskRunner runner, FrameWriter out) {
-    Map<Long, TaskRunner.Job> jobs = new HashMap<>();
-    try {
-      while (in.next()) {
-        ByteBuffer p = in.payload();
-        switch (in.type()) {
-          case Protocol.FUNCTION -> {
-            long id = p.getLong();
-            jobs.put(id, function(id, p));
-          }
-          case Protocol.CHUNK -> runner.submit(chunk(p, jobs));
-          case Protocol.FORGET -> {
-            TaskRunner.Job job = jobs.remove(p.getLong());
-            if (job != null) {
-              job.over = true;
-            }
-          }
-          case Protocol.INTERRUPT -> {
-            TaskRunner.Job job = jobs.get(p.getLong());
-            if (job != null) {
-              job.over = true;
-              runner.interrupt(job);
-            }
-          }
-          case Protocol.RECALL -> runner.recall(p.getInt());
-          case Protocol.SHUTDOWN -> {
-            runner.shutdown();
-            return;
-          }
-          default -> throw new ProtocolException("unexpected frame " + Protocol.name(in.type()));
-        }
-      }
-      orphaned();
-    } catch (ProtocolException | BufferUnderflowException e) {
-      throw TaskRunner.die(out, new StreamCorruptedException("protocol error in the worker: "
-          + (e.getMessage() != null ? e.getMessage() : "a frame was cut short")), Protocol.EXIT_PROTOCOL);
-    } catch (IOException e) {
-      orphaned();
-    } catch (Throwable t) {
-      throw TaskRunner.die(out, t, Protocol.EXIT_FATAL);
-    }
-  }
-
   @SuppressWarnings("unchecked")
-  private static TaskRunner.Job function(long id, ByteBuffer p) {
+  private static TaskRunner.Job function(long id, ByteBuffer p, ClassLoader loader) {
     try {
       Object fn = p.hasRemaining() && p.get(p.position()) == LambdaCodec.FORM
-          ? LambdaCodec.decode(p, loader())
-          : Codec.deserialize(p.array(), p.position(), p.remaining(), loader());
+          ? LambdaCodec.decode(p, loader)
+          : Codec.deserialize(p.array(), p.position(), p.remaining(), loader);
       return new TaskRunner.Job(id, (Fn<Object, Object>) fn, null);
     } catch (IOException | RuntimeException | LinkageError e) {
       return new TaskRunner.Job(id, null, unreadable("the function", e));
     }
   }
 
-  private static TaskRunner.Work chunk(ByteBuffer p, Map<Long, TaskRunner.Job> jobs) throws ProtocolException {
+  private static TaskRunner.Work chunk(ByteBuffer p, Map<Long, TaskRunner.Job> jobs, ClassLoader loader)
+      throws ProtocolException {
     int seq = p.getInt();
     TaskRunner.Job job = jobs.get(p.getLong());
     long firstIndex = p.getLong();
@@ -172,7 +306,7 @@ public final class WorkerMain {
     boolean timed = (flags & Protocol.TIMED) != 0;
     boolean announce = (flags & Protocol.ANNOUNCE) != 0;
     try {
-      Object[] items = Codec.decodeValues(p, loader());
+      Object[] items = Codec.decodeValues(p, loader);
       if (items.length != count) {
         throw new ProtocolException("a chunk of " + count + " items holds " + items.length);
       }
@@ -192,10 +326,6 @@ public final class WorkerMain {
     return new IllegalStateException("the worker process could not read " + what + hint + " (" + e + ")", e);
   }
 
-  private static ClassLoader loader() {
-    return ClassLoader.getSystemClassLoader();
-  }
-
   /**
    * Ends this JVM when the parent is gone even if the socket never says so: polls the parent process id,
    * which changes when the parent dies and this process is reparented.
@@ -210,6 +340,10 @@ public final class WorkerMain {
         }
         if (parentGone()) {
           orphaned();
+        }
+        long until = parkedUntil;
+        if (until != 0 && System.nanoTime() - until > 0) {
+          System.exit(0); // parked too long: the pool should have ended it by now
         }
       }
     }, "procpool-worker-parent-watch");

@@ -49,6 +49,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class WorkerProcess {
   private static final System.Logger LOG = System.getLogger("dev.procpool");
   private static final long CONNECT_LIMIT_SECONDS = 60;
+  /** How long a parked worker may take to answer a lease before it is given up as hung. */
+  private static final long LEASE_LIMIT_SECONDS = 10;
   private static final long EXIT_GRACE_MILLIS = 5_000;
   private static final long RECALL_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** Encoded bytes of the chunks in flight above which no more are sent (one always may be). */
@@ -56,8 +58,11 @@ final class WorkerProcess {
   /** Ends the writer; compared by identity. */
   private static final byte[] CLOSE = new byte[0];
 
-  /** Why the pool ends this worker; the first reason wins, except that terminate() overrides a request to exit. */
-  private enum Intent { SHUTDOWN, RECYCLE, TIMED_OUT, KILLED, TERMINATED }
+  /**
+   * Why the pool ends this worker (PARK: it is done with it, and the worker waits in {@link WarmWorkers}
+   * for another pool); the first reason wins, except that terminate() overrides a request to exit or park.
+   */
+  private enum Intent { SHUTDOWN, PARK, RECYCLE, TIMED_OUT, KILLED, TERMINATED }
 
   /** A chunk sent to the worker and not yet done. */
   private static final class InFlight {
@@ -106,6 +111,11 @@ final class WorkerProcess {
   private volatile boolean authenticated;
   private volatile boolean ready;
   private volatile RemoteTaskException fatal;
+  /** The secret the worker's JVM was launched with: this pool's, or an earlier one's if it was leased. */
+  private volatile byte[] secret;
+  /** Whether the worker was leased from {@link WarmWorkers} rather than launched. */
+  private volatile boolean reused;
+  private volatile Thread writer;
   private FrameReader in;
   private FrameWriter out;
   private OutputPump stdout;
@@ -153,27 +163,62 @@ final class WorkerProcess {
       reader.start();
       Thread writer = new Thread(this::write, pool.threadName(id, "-writer"));
       writer.setDaemon(true);
+      this.writer = writer;
       writer.start();
-      sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.STARTED, "pid " + process.pid(), System.nanoTime() - born));
+      sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.STARTED, "pid " + process.pid() + (reused ? ", reused" : ""),
+          System.nanoTime() - born));
       dispatch();
     } catch (InterruptedException e) {
       // the worker is gone or the pool terminated
     } catch (RuntimeException | Error e) {
       LOG.log(Level.ERROR, pool.name() + ": internal error in worker " + id + "; killing it", e);
-      kill(Intent.KILLED, "internal error in the pool: " + e);
+      if (ready) {
+        kill(Intent.KILLED, "internal error in the pool: " + e);
+      } else {
+        // No reader reports this worker's end yet: say it could not start, or the pool would wait for it.
+        startFailed("worker " + id + " could not be started: internal error in the pool: " + e, e, Explain.NOTHING);
+      }
     } finally {
       partDone();
     }
   }
 
-  /** Starts, connects, authenticates and initializes the worker; false if it could not be made ready. */
+  /**
+   * Leases a parked worker or starts, connects and authenticates a new one, then initializes it for this
+   * pool; false if it could not be made ready.
+   */
   private boolean connect() {
-    Path socket = pool.directory().socket(id);
+    if (pool.reusesWorkers()) {
+      WarmWorkers.Parked w;
+      while ((w = WarmWorkers.take(pool.launcher().key())) != null) {
+        if (lease(w)) {
+          return awaitReady();
+        }
+        WarmWorkers.discard(w);
+      }
+    }
+    if (!launch()) {
+      return false;
+    }
+    try {
+      out.write(Protocol.init(pool.reusesWorkers(), pool.initializer()));
+      out.flush();
+    } catch (IOException e) {
+      return startFailed("worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
+    }
+    return awaitReady();
+  }
+
+  /** Starts, connects and authenticates a new worker JVM; false if it could not. */
+  private boolean launch() {
+    Path socket = null;
     ServerSocketChannel server = null;
     try {
+      PrivateDirectory dir = pool.directory();
+      socket = dir.socket(id);
       server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
       server.bind(UnixDomainSocketAddress.of(socket), 1);
-      Process p = pool.launcher().start(id, socket);
+      Process p = pool.launcher().start(id, socket, dir);
       WorkerReaper.register(p);
       boolean terminated;
       lock.lock();
@@ -227,10 +272,78 @@ final class WorkerProcess {
             + " pool's secret", null, Explain.LAUNCH);
       }
       authenticated = true;
+      secret = pool.secret();
       limit.cancel(false);
       in.maxPayload(Protocol.MAX_PAYLOAD);
-      out.write(Protocol.withBytes(Protocol.INIT, pool.initializer()));
-      out.flush();
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return startFailed("worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
+    } finally {
+      closeQuietly(server);
+    }
+  }
+
+  /**
+   * Leases a parked worker launched as this pool would launch one, and sends it this pool's INIT; false
+   * if it does not prove it is the process that was launched (HMAC of a fresh nonce with the secret it
+   * was launched with), and then the caller kills it. The INIT goes along with the LEASE, saving a round
+   * trip: the channel is this JVM's own connection to a process it started, and a worker that fails
+   * the proof is killed before it can report anything.
+   */
+  private boolean lease(WarmWorkers.Parked w) {
+    ScheduledFuture<?> limit = pool.timer().schedule(() -> WorkerReaper.kill(w.process), LEASE_LIMIT_SECONDS,
+        TimeUnit.SECONDS);
+    try {
+      byte[] nonce = Auth.randomBytes();
+      w.out.write(Protocol.withBytes(Protocol.LEASE, nonce));
+      w.out.write(Protocol.init(true, pool.initializer()));
+      w.out.flush();
+      if (!w.in.next() || w.in.type() != Protocol.LEASED) {
+        return false;
+      }
+      byte[] answer = new byte[w.in.payload().remaining()];
+      w.in.payload().get(answer);
+      if (!Auth.verify(w.secret, nonce, answer)) {
+        return false;
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "{0}: a parked worker (pid {1}) failed its lease: {2}", pool.name(), w.process.pid(), e);
+      return false;
+    } finally {
+      limit.cancel(false);
+    }
+    if (limit.isDone() && !limit.isCancelled()) {
+      return false; // it was killed as hung just as it answered
+    }
+    boolean terminated;
+    lock.lock();
+    try {
+      process = w.process;
+      terminated = intent == Intent.TERMINATED;
+    } finally {
+      lock.unlock();
+    }
+    channel = w.channel;
+    in = w.in;
+    out = w.out;
+    secret = w.secret;
+    reused = true;
+    authenticated = true;
+    stdout = w.stdout;
+    stderr = w.stderr;
+    if (stdout != null) {
+      stdout.rename(outputPrefix(), pool.threadName(id, "-stdout"));
+      stderr.rename(outputPrefix(), pool.threadName(id, "-stderr"));
+    }
+    if (terminated) {
+      WorkerReaper.kill(w.process);
+    }
+    return true;
+  }
+
+  /** Waits for the worker to have run this pool's initializer; true once it is ready for chunks. */
+  private boolean awaitReady() {
+    try {
       while (in.next()) {
         switch (in.type()) {
           case Protocol.READY:
@@ -257,8 +370,6 @@ final class WorkerProcess {
           + (fatal != null ? ", after " + fatal.getMessage() + " in the initializer" : ""), fatal, Explain.EXIT);
     } catch (IOException | RuntimeException e) {
       return startFailed("worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
-    } finally {
-      closeQuietly(server);
     }
   }
 
@@ -267,13 +378,16 @@ final class WorkerProcess {
       return;
     }
     boolean forward = pool.options().output() == WorkerOutput.FORWARD;
-    String prefix = "[" + pool.name() + " w" + id + "] ";
-    stdout = new OutputPump(p.getInputStream(), forward ? () -> System.out : null, prefix,
+    stdout = new OutputPump(p.getInputStream(), forward ? () -> System.out : null, outputPrefix(),
         pool.threadName(id, "-stdout"));
-    stderr = new OutputPump(p.getErrorStream(), forward ? () -> System.err : null, prefix,
+    stderr = new OutputPump(p.getErrorStream(), forward ? () -> System.err : null, outputPrefix(),
         pool.threadName(id, "-stderr"));
     stdout.start();
     stderr.start();
+  }
+
+  private String outputPrefix() {
+    return "[" + pool.name() + " w" + id + "] ";
   }
 
   /** What the worker printed while starting, for the message of a start failure. */
@@ -359,7 +473,7 @@ final class WorkerProcess {
       }
       Chunk chunk = pool.source().take();
       if (chunk == null) {
-        requestExit(Intent.SHUTDOWN);
+        requestExit(pool.reusesWorkers() ? Intent.PARK : Intent.SHUTDOWN);
         return;
       }
       boolean recycle = false;
@@ -544,7 +658,7 @@ final class WorkerProcess {
     }
   }
 
-  /** Asks the worker to finish what it holds and exit. */
+  /** Asks the worker to finish what it holds and exit (or, for {@link Intent#PARK}, be parked). */
   private void requestExit(Intent why) {
     lock.lock();
     try {
@@ -555,8 +669,10 @@ final class WorkerProcess {
     } finally {
       lock.unlock();
     }
-    outgoing.add(Protocol.empty(Protocol.SHUTDOWN));
-    if (why == Intent.SHUTDOWN) {
+    outgoing.add(why == Intent.PARK
+        ? Protocol.withLong(Protocol.PARK, pool.options().reuseKeepAlive().toMillis())
+        : Protocol.empty(Protocol.SHUTDOWN));
+    if (why == Intent.SHUTDOWN || why == Intent.PARK) {
       // The pool is finished: nothing the worker still runs is wanted, so its exit need not wait long.
       pool.timer().schedule(() -> {
         if (!isGone()) {
@@ -692,7 +808,8 @@ final class WorkerProcess {
       if (gone || (why == Intent.TERMINATED && intent == Intent.TERMINATED)) {
         return; // already on its way out
       }
-      if (intent == null || (why == Intent.TERMINATED && (intent == Intent.SHUTDOWN || intent == Intent.RECYCLE))) {
+      if (intent == null || (why == Intent.TERMINATED
+          && (intent == Intent.SHUTDOWN || intent == Intent.PARK || intent == Intent.RECYCLE))) {
         intent = why;
         intentDetail = detail;
       }
@@ -752,6 +869,7 @@ final class WorkerProcess {
   // ------------------------------------------------------------------ reader thread
 
   private void read() {
+    boolean parked = false;
     try {
       while (in.next()) {
         ByteBuffer p = in.payload();
@@ -760,6 +878,12 @@ final class WorkerProcess {
           case Protocol.RESULTS -> results(p);
           case Protocol.RECALLED -> recalled(p.getInt());
           case Protocol.FATAL -> fatal = Protocol.readFatal(p);
+          case Protocol.PARKED -> {
+            if (park()) {
+              parked = true;
+              return; // the connection is the next pool's now
+            }
+          }
           default -> throw new ProtocolException("unexpected frame " + Protocol.name(in.type()));
         }
       }
@@ -776,11 +900,51 @@ final class WorkerProcess {
       kill(Intent.KILLED, "internal error in the pool: " + e);
     } finally {
       try {
-        finish();
+        if (!parked) {
+          finish();
+        }
       } finally {
         partDone();
       }
     }
+  }
+
+  /**
+   * The worker answered PARK: it ran and reported everything it was sent, and dropped its lease. Hands
+   * it, still connected, to {@link WarmWorkers} and reports it exited; false if the pool meanwhile
+   * decided to end it, or its writer did not stop (it is killed, and the connection's end reported).
+   */
+  private boolean park() throws ProtocolException {
+    lock.lock();
+    try {
+      if (intent != Intent.PARK) {
+        if (intent == null) {
+          throw new ProtocolException("PARKED, but the worker was not asked to park");
+        }
+        return false; // terminated, or killed: it is on its way out
+      }
+      if (!inFlight.isEmpty()) {
+        throw new ProtocolException("PARKED with " + inFlight.size() + " chunks not done");
+      }
+      gone = true;
+      room.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    Process p = process;
+    outgoing.add(CLOSE);
+    try {
+      writer.join(EXIT_GRACE_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (writer.isAlive() || !p.isAlive()) {
+      WorkerReaper.kill(p);
+      return false;
+    }
+    sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.EXITED, "parked for reuse"));
+    pool.park(new WarmWorkers.Parked(pool.launcher().key(), p, channel, in, out, stdout, stderr, secret));
+    return true;
   }
 
   private InFlight find(int seq) throws ProtocolException {
@@ -980,7 +1144,7 @@ final class WorkerProcess {
     if (why == Intent.TERMINATED) {
       event = new WorkerEvent(id, WorkerEvent.Kind.EXITED, "terminated");
       replace = false;
-    } else if (why == Intent.SHUTDOWN) {
+    } else if (why == Intent.SHUTDOWN || why == Intent.PARK) {
       // The pool is done; a worker that had to be killed after its grace period still only exited.
       event = new WorkerEvent(id, WorkerEvent.Kind.EXITED, cleanExit ? "" : how);
       replace = false;

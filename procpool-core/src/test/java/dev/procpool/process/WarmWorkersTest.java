@@ -1,0 +1,300 @@
+package dev.procpool.process;
+
+import static dev.procpool.process.ProcessTests.range;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.procpool.Fn;
+import dev.procpool.Pool;
+import dev.procpool.PoolBuilder;
+import dev.procpool.PoolStats;
+import dev.procpool.Task;
+import dev.procpool.WorkerLocal;
+import dev.procpool.WorkerStats;
+import dev.procpool.internal.process.WarmWorkers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The warm path: {@code reuseWorkers(keepAlive)} parks idle workers for the next pool, reset for it. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WarmWorkersTest {
+  private static final Duration KEEP = Duration.ofSeconds(30);
+
+  @TempDir Path tmp;
+
+  @AfterEach
+  void drainParkedWorkers() {
+    WarmWorkers.drain();
+  }
+
+  @AfterAll
+  static void noProcessLeftBehind() {
+    WarmWorkers.drain();
+    assertThat(WarmWorkers.parkedCount()).isZero();
+    ProcessTests.assertNoProcessLeft();
+  }
+
+  private static PoolBuilder warm(int workers) {
+    return Pool.builder().processes(workers).reuseWorkers(KEEP);
+  }
+
+  private static Set<Long> childPids() {
+    return ProcessHandle.current().children().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /** Waits, in a worker, until {@code n} workers have called it; returns the worker's pid. */
+  static long meet(String dir, int n) throws InterruptedException {
+    long pid = ProcessTests.markPid(dir, "meet");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (ProcessTests.markedPids(dir, "meet").size() < n && System.nanoTime() < deadline) {
+      Thread.sleep(5); // polling the marks of the other workers, in a worker
+    }
+    return pid;
+  }
+
+  private static long pidOf(String probe) {
+    return Long.parseLong(probe.split(" ")[0]);
+  }
+
+  @Test
+  void theSecondPoolRunsOnTheFirstPoolsWorkers() throws Exception {
+    Set<Long> first;
+    try (Pool pool = warm(2).name("warm-a").build()) {
+      String dir = tmp.toString();
+      // both workers must be ready: a worker still starting when the work is done is stopped, not parked
+      first = pool.map(x -> meet(dir, 2), range(2), 1).stream().collect(Collectors.toSet());
+      assertThat(first).hasSize(2);
+      assertThat(pool.stats().workers()).hasSize(2);
+    }
+    Set<Long> parked = childPids();
+    assertThat(parked).hasSize(2).containsAll(first);
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(2);
+
+    try (Pool pool = warm(2).name("warm-b").build()) {
+      Set<Long> second = pool.map(x -> ProcessHandle.current().pid(), range(20), 1).stream()
+          .collect(Collectors.toSet());
+      assertThat(parked).containsAll(second);
+      assertThat(childPids()).isEqualTo(parked); // nothing launched
+      assertThat(WarmWorkers.parkedCount()).isZero();
+      PoolStats stats = pool.stats();
+      assertThat(stats.workers()).hasSize(2).allMatch(WorkerStats::alive);
+    }
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(2);
+    assertThat(childPids()).isEqualTo(parked);
+  }
+
+  /** An initializer that announces its lease in a system property, then initializes {@link WarmProbe}. */
+  private static Task<Void> announce(String lease) {
+    return () -> {
+      System.setProperty("procpool.test.lease", lease);
+      return WarmProbe.init(lease);
+    };
+  }
+
+  @Test
+  void aLeasedWorkerRunsTheNewPoolsInitializerWithItsClassesLoadedAfresh() throws Exception {
+    String first;
+    try (Pool pool = warm(1).initializer(announce("a")).build()) {
+      List<String> calls = pool.map(WarmProbe::call, range(5), 1);
+      assertThat(calls).extracting(c -> c.split(" ")[1]).containsExactly("1", "2", "3", "4", "5");
+      first = calls.get(4);
+    }
+    assertThat(first).endsWith(" 5 a 1 a");
+    try (Pool pool = warm(1).initializer(announce("b")).build()) {
+      String call = pool.map(WarmProbe::call, range(1), 1).get(0);
+      // The same process, but the static counter starts again, only the new initializer has run, and
+      // the class was initialized after it (preparing the lease while parked ran none of its code).
+      assertThat(pidOf(call)).isEqualTo(pidOf(first));
+      assertThat(call).endsWith(" 1 b 1 b");
+    }
+    try (Pool pool = warm(1).build()) {
+      String call = pool.apply(() -> WarmProbe.call(0));
+      assertThat(pidOf(call)).isEqualTo(pidOf(first));
+      // no initializer this time; the system property an earlier lease set is JVM state, which is kept
+      assertThat(call).endsWith(" 1 null 0 b");
+    }
+  }
+
+  @Test
+  void workerLocalStateIsDroppedAndClosedWhenTheWorkerIsParked() throws Exception {
+    String closed = tmp.resolve("closed").toString();
+    WorkerLocal<Counter> local = WorkerLocal.of(() -> new Counter(closed));
+    Fn<Integer, String> count = x -> ProcessHandle.current().pid() + " " + local.get().next();
+    List<String> first;
+    try (Pool pool = warm(1).build()) {
+      first = pool.map(count, range(3), 1);
+    }
+    assertThat(first).extracting(s -> s.split(" ")[1]).containsExactly("1", "2", "3");
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(Path.of(closed)));
+    try (Pool pool = warm(1).build()) {
+      String again = pool.apply(() -> count.apply(0));
+      assertThat(pidOf(again)).isEqualTo(pidOf(first.get(0)));
+      assertThat(again).endsWith(" 1");
+    }
+  }
+
+  /** Worker state that marks a file when it is closed. */
+  static final class Counter implements AutoCloseable {
+    private final AtomicInteger n = new AtomicInteger();
+    private final String closedMark;
+
+    Counter(String closedMark) {
+      this.closedMark = closedMark;
+    }
+
+    int next() {
+      return n.incrementAndGet();
+    }
+
+    @Override
+    public void close() {
+      try {
+        Files.writeString(Path.of(closedMark), "closed");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  @Test
+  void tasksOfALeaseRunOnAThreadOfTheirOwn() throws Exception {
+    // A thread-local kept where the JVM keeps it across leases (system properties are JVM state, which
+    // does leak, as documented): only the thread it was set on sees its value.
+    Task<String> where = () -> {
+      @SuppressWarnings("unchecked")
+      ThreadLocal<String> carried = (ThreadLocal<String>) System.getProperties()
+          .computeIfAbsent("procpool.test.carried", k -> new ThreadLocal<String>());
+      String before = carried.get();
+      carried.set("left over");
+      return ProcessHandle.current().pid() + " " + Thread.currentThread().getName() + " " + before;
+    };
+    String first;
+    try (Pool pool = warm(1).build()) {
+      first = pool.apply(where);
+    }
+    assertThat(first).endsWith(" null");
+    try (Pool pool = warm(1).build()) {
+      String second = pool.apply(where);
+      assertThat(pidOf(second)).isEqualTo(pidOf(first));
+      assertThat(second.split(" ")[1]).isNotEqualTo(first.split(" ")[1]);
+      assertThat(second).endsWith(" null");
+      assertThat(pool.apply(where)).endsWith(" left over"); // the same lease's thread does see it
+    }
+  }
+
+  @Test
+  void aPoolWithoutTheOptInNeitherParksNorLeases() throws Exception {
+    long parked;
+    try (Pool pool = warm(1).build()) {
+      parked = pool.apply(() -> ProcessHandle.current().pid());
+    }
+    try (Pool pool = Pool.processes(1)) {
+      long plain = pool.apply(() -> ProcessHandle.current().pid());
+      assertThat(plain).isNotEqualTo(parked);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> childPids().equals(Set.of(parked)));
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(1);
+    WarmWorkers.drain();
+    ProcessTests.assertNoProcessLeft();
+  }
+
+  @Test
+  void parkedWorkersExitAfterTheirKeepAlive() throws Exception {
+    long pid;
+    try (Pool pool = Pool.builder().processes(1).reuseWorkers(Duration.ofMillis(300)).build()) {
+      pid = pool.apply(() -> ProcessHandle.current().pid());
+    }
+    await().atMost(Duration.ofSeconds(15)).until(() -> !ProcessTests.alive(pid));
+    assertThat(WarmWorkers.parkedCount()).isZero();
+    ProcessTests.assertNoProcessLeft();
+  }
+
+  @Test
+  void workersLaunchedAnotherWayAreNotReused() throws Exception {
+    long first;
+    try (Pool pool = warm(1).jvmOptions("-Xmx96m").build()) {
+      first = pool.apply(() -> ProcessHandle.current().pid());
+    }
+    long second;
+    try (Pool pool = warm(1).jvmOptions("-Xmx112m").build()) {
+      second = pool.apply(() -> ProcessHandle.current().pid());
+    }
+    assertThat(second).isNotEqualTo(first);
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(2);
+    try (Pool pool = warm(1).jvmOptions("-Xmx96m").build()) {
+      assertThat(pool.apply(() -> ProcessHandle.current().pid())).isEqualTo(first);
+    }
+    try (Pool pool = warm(1).systemProperties(java.util.Map.of("warm.test", "x")).build()) {
+      long third = pool.apply(() -> ProcessHandle.current().pid());
+      assertThat(third).isNotIn(first, second);
+    }
+  }
+
+  @Test
+  void aParkedWorkerKilledWithSigkillIsNotHandedOut() throws Exception {
+    long dead;
+    try (Pool pool = warm(1).build()) {
+      dead = pool.apply(() -> ProcessHandle.current().pid());
+    }
+    ProcessHandle.of(dead).orElseThrow().destroyForcibly(); // SIGKILL
+    try (Pool pool = warm(1).build()) {
+      long pid = pool.apply(() -> ProcessHandle.current().pid());
+      assertThat(pid).isNotEqualTo(dead);
+      assertThat(pool.map(x -> x * 2, range(10))).containsExactly(0, 2, 4, 6, 8, 10, 12, 14, 16, 18);
+    }
+    assertThat(ProcessTests.alive(dead)).isFalse();
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(1);
+  }
+
+  @Test
+  void terminateDoesNotPark() throws Exception {
+    Pool pool = warm(2).build();
+    assertThat(pool.map(x -> x + 1, range(4))).containsExactly(1, 2, 3, 4);
+    pool.terminate();
+    assertThat(pool.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(WarmWorkers.parkedCount()).isZero();
+    ProcessTests.assertNoProcessLeft();
+  }
+
+  @Test
+  void recycledWorkersAreNotParked() throws Exception {
+    List<Long> pids;
+    try (Pool pool = warm(1).maxTasksPerChild(2).build()) {
+      pids = pool.map(x -> ProcessHandle.current().pid(), range(3), 1);
+    }
+    // the first worker was recycled after 2 tasks; the second, idle at the end, is parked
+    assertThat(pids.get(0)).isEqualTo(pids.get(1)).isNotEqualTo(pids.get(2));
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> childPids().equals(Set.of(pids.get(2))));
+  }
+
+  @Test
+  void theSettingIsValidated() {
+    assertThatThrownBy(() -> Pool.builder().processes(1).reuseWorkers(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
+    assertThatThrownBy(() -> Pool.builder().processes(1).reuseWorkers(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
+    assertThatThrownBy(() -> Pool.builder().processes(1).reuseWorkers(KEEP).reuseWorkers(KEEP))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("reuseWorkers was already set to PT30S");
+    assertThatThrownBy(() -> Pool.builder().threads(1).reuseWorkers(KEEP).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("reuseWorkers(..) applies only to worker processes");
+    assertThatThrownBy(() -> Pool.builder().processes(1).reuseWorkers(null))
+        .isInstanceOf(NullPointerException.class);
+  }
+}
