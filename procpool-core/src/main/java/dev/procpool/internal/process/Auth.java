@@ -2,6 +2,10 @@ package dev.procpool.internal.process;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 
 /**
@@ -19,13 +23,29 @@ final class Auth {
 
   private Auth() {}
 
-  /** Lazily, so that workers, which never need randomness, do not seed a SecureRandom. */
+  /** Lazily, where there is no /dev/urandom: creating the first SecureRandom loads the providers. */
   private static final class Random {
     static final SecureRandom INSTANCE = new SecureRandom();
   }
 
+  private static final Path URANDOM = Path.of("/dev/urandom");
+
+  /**
+   * Returns {@link Protocol#SECRET_BYTES} random bytes from the kernel's generator, which is what a
+   * {@link SecureRandom} reads on Unix too; but a JVM's first SecureRandom loads the security providers,
+   * 50 to 80 ms before a pool could start its first worker.
+   */
   static byte[] randomBytes() {
     byte[] b = new byte[Protocol.SECRET_BYTES];
+    if (Files.isReadable(URANDOM)) {
+      try (InputStream in = Files.newInputStream(URANDOM)) {
+        if (in.readNBytes(b, 0, b.length) == b.length) {
+          return b;
+        }
+      } catch (IOException e) {
+        // fall back to the JDK's generator
+      }
+    }
     Random.INSTANCE.nextBytes(b);
     return b;
   }

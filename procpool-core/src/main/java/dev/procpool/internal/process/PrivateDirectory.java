@@ -29,8 +29,7 @@ final class PrivateDirectory {
     }
     Path dir;
     if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-      dir = Files.createTempDirectory(base, "procpool-",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      dir = createPrivate(base);
     } else {
       dir = Files.createTempDirectory(base, "procpool-"); // per-user temp directory elsewhere
     }
@@ -40,6 +39,29 @@ final class PrivateDirectory {
           + " set java.io.tmpdir to a shorter directory");
     }
     return new PrivateDirectory(dir);
+  }
+
+  /**
+   * Files.createTempDirectory's job, with a name from {@link Auth#randomBytes()}: its own SecureRandom
+   * would load the security providers before the first worker starts. Creating the directory fails if
+   * the name exists, so nobody can have prepared it.
+   */
+  private static Path createPrivate(Path base) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      byte[] random = Auth.randomBytes();
+      StringBuilder name = new StringBuilder("procpool-");
+      for (int i = 0; i < 8; i++) {
+        name.append(Character.forDigit((random[i] >> 4) & 0xf, 16)).append(Character.forDigit(random[i] & 0xf, 16));
+      }
+      try {
+        return Files.createDirectory(base.resolve(name.toString()),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (attempt >= 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   Path socket(int workerId) {

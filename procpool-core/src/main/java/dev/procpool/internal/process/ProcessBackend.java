@@ -97,8 +97,6 @@ public final class ProcessBackend implements Backend {
         directory(); // at once; a pool that may lease parked workers makes it when it launches one
       }
       launcher = new WorkerLauncher(options, loader);
-      LOG.log(System.Logger.Level.DEBUG, "{0}: starting {1} worker processes: {2}", settings.poolName(),
-          settings.workers(), launcher.describe());
     } catch (IOException | IllegalArgumentException e) {
       startFailed("worker processes cannot be started: " + e.getMessage(), e);
       cleanUp();
@@ -113,6 +111,9 @@ public final class ProcessBackend implements Backend {
     for (int i = 0; i < settings.workers(); i++) {
       spawn();
     }
+    // After the launches: a JVM's first log call starts java.util.logging, some 20 ms.
+    LOG.log(System.Logger.Level.DEBUG, "{0}: starting {1} worker processes: {2}", settings.poolName(),
+        settings.workers(), launcher.describe());
   }
 
   private byte[] encodeInitializer() {

@@ -32,7 +32,10 @@ import java.util.concurrent.TimeUnit;
 public final class WorkerMain {
   /** How long past its keep-alive a parked worker waits before it exits on its own; the pool ends it first. */
   private static final long PARK_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
-  private static final System.Logger LOG = System.getLogger("dev.procpool");
+  /** Lazily: looking a logger up starts java.util.logging, tens of milliseconds of a worker's start. */
+  private static final class Log {
+    static final System.Logger LOG = System.getLogger("dev.procpool");
+  }
 
   /** Set once connected, for {@link #injectForTest}. */
   private static volatile FrameWriter channelOut;
@@ -60,7 +63,7 @@ public final class WorkerMain {
       if (secret.length != Protocol.SECRET_BYTES) {
         throw new IOException("expected the pool's secret on stdin, got " + secret.length + " bytes");
       }
-      SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+      SocketChannel channel = connect(socket);
       // The parent's frames are trusted (it started this JVM and gave it the secret): no growing buffers.
       FrameReader in = new FrameReader(channel, Protocol.MAX_PAYLOAD, Protocol.MAX_PAYLOAD);
       out = new FrameWriter(channel);
@@ -255,7 +258,7 @@ public final class WorkerMain {
         try {
           closeable.close();
         } catch (Exception e) {
-          LOG.log(System.Logger.Level.WARNING, "closing a WorkerLocal state when the worker was parked failed", e);
+          Log.LOG.log(System.Logger.Level.WARNING, "closing a WorkerLocal state when the worker was parked failed", e);
         }
       }
     }
@@ -349,6 +352,29 @@ public final class WorkerMain {
     }, "procpool-worker-parent-watch");
     watch.setDaemon(true);
     watch.start();
+  }
+
+  /** How long a worker tries to reach a socket that is not there yet; the parent gives up sooner. */
+  private static final long CONNECT_TRIES_NANOS = TimeUnit.SECONDS.toNanos(90);
+
+  /**
+   * Connects to the pool's socket. The parent binds it only after it started this JVM (see
+   * WorkerProcess.launch), so until it does, connecting fails and is tried again, a few milliseconds
+   * apart, while the parent lives.
+   */
+  private static SocketChannel connect(Path socket) throws IOException, InterruptedException {
+    UnixDomainSocketAddress address = UnixDomainSocketAddress.of(socket);
+    long deadline = System.nanoTime() + CONNECT_TRIES_NANOS;
+    for (long pause = 1; ; pause = Math.min(2 * pause, 16)) {
+      try {
+        return SocketChannel.open(address);
+      } catch (java.net.SocketException notYet) { // no such file, or not listening yet
+        if (System.nanoTime() - deadline > 0 || parentGone()) {
+          throw notYet;
+        }
+        Thread.sleep(pause);
+      }
+    }
   }
 
   private static boolean parentGone() {

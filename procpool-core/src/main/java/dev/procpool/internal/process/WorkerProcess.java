@@ -216,8 +216,9 @@ final class WorkerProcess {
     try {
       PrivateDirectory dir = pool.directory();
       socket = dir.socket(id);
-      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socket), 1);
+      // The JVM first, the socket after: the worker needs tens of milliseconds to reach its connect (and
+      // tries again until the socket is there), while this JVM's first bind loads the JDK's security
+      // providers (Unix domain sockets seed a SecureRandom): that now happens while the worker boots.
       Process p = pool.launcher().start(id, socket, dir);
       WorkerReaper.register(p);
       boolean terminated;
@@ -232,6 +233,8 @@ final class WorkerProcess {
         WorkerReaper.kill(p);
       }
       startPumps(p);
+      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+      server.bind(UnixDomainSocketAddress.of(socket), 1);
       ServerSocketChannel s = server;
       p.onExit().thenRun(() -> closeQuietly(s));
       ScheduledFuture<?> limit = pool.timer().schedule(() -> {
