@@ -103,6 +103,11 @@ final class MapCall extends Call {
   }
 
   @Override
+  public long size() {
+    return total;
+  }
+
+  @Override
   synchronized boolean isResolved(long index) {
     return done.isDone() || resolved.get((int) index);
   }

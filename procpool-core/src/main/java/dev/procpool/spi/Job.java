@@ -43,4 +43,14 @@ public interface Job {
    * @return true once the job is over for the caller
    */
   boolean isCancelled();
+
+  /**
+   * Returns how many items the job has, when they are all known up front ({@code map}, {@code apply}):
+   * a chunk of that many items is then the whole job, and a backend may drop the function with it.
+   *
+   * @return the number of items, or -1 for a job whose input is still being read ({@code imap})
+   */
+  default long size() {
+    return -1;
+  }
 }

@@ -352,8 +352,8 @@ public final class ProcessBackend implements Backend {
    * Returns the job's function serialized, or the IllegalArgumentException explaining why it cannot be:
    * serialized once per job, on its first chunk, before anything of the job is sent.
    */
-  Object encodedFunction(Job job) {
-    Object cached = functions.get(job.id());
+  Object encodedFunction(Job job, boolean cache) {
+    Object cached = cache ? functions.get(job.id()) : null;
     if (cached != null) {
       return cached;
     }
@@ -371,7 +371,7 @@ public final class ProcessBackend implements Backend {
     } catch (IOException | RuntimeException | StackOverflowError e) {
       encoded = new IllegalArgumentException("the function cannot be serialized for a worker process: " + e, e);
     }
-    if (!job.isCancelled()) {
+    if (cache && !job.isCancelled()) {
       functions.putIfAbsent(job.id(), encoded);
     }
     return encoded;

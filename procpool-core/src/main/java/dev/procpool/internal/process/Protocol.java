@@ -75,6 +75,11 @@ final class Protocol {
   static final byte TIMED = 1;
   /** CHUNK flag: flush the chunk's STARTED before running it, so that a crash it causes is known as its. */
   static final byte ANNOUNCE = 2;
+  /**
+   * CHUNK flag: the chunk is its whole job (an {@code apply}), so the worker drops the job's function as
+   * it takes the chunk and the parent sends no FORGET for it; a re-sent chunk carries its function again.
+   */
+  static final byte ONE_SHOT = 4;
   /** RESULTS flag: the chunk is done. */
   static final byte LAST = 1;
 
@@ -131,22 +136,25 @@ final class Protocol {
    * Makes a CHUNK frame of {@code frame}, whose first {@link #CHUNK_PREFIX} bytes are free and the rest
    * the encoded items (see {@link Codec#encodeValues(Object[], int)}): no copy of the items.
    */
-  static byte[] chunkInPlace(byte[] frame, int seq, long jobId, long firstIndex, int count, boolean timed,
-      boolean announce) {
-    return chunkInPlace(frame, frame.length, seq, jobId, firstIndex, count, timed, announce);
+  static byte[] chunkInPlace(byte[] frame, int seq, long jobId, long firstIndex, int count, byte flags) {
+    return chunkInPlace(frame, frame.length, seq, jobId, firstIndex, count, flags);
   }
 
   /**
-   * Like {@link #chunkInPlace(byte[], int, long, long, int, boolean, boolean)} for a frame written in segments
+   * Like {@link #chunkInPlace(byte[], int, long, long, int, byte)} for a frame written in segments
    * ({@link Codec#encodeSegments}), whose first is {@code first} and whose lengths add up to
    * {@code frameLength}.
    */
   static byte[] chunkInPlace(byte[] first, int frameLength, int seq, long jobId, long firstIndex, int count,
-      boolean timed, boolean announce) {
+      byte flags) {
     ByteBuffer.wrap(first, 0, CHUNK_PREFIX).putInt(frameLength - HEADER_BYTES).put(CHUNK)
-        .putInt(seq).putLong(jobId).putLong(firstIndex).putInt(count)
-        .put((byte) ((timed ? TIMED : 0) | (announce ? ANNOUNCE : 0)));
+        .putInt(seq).putLong(jobId).putLong(firstIndex).putInt(count).put(flags);
     return first;
+  }
+
+  /** The flags byte of a CHUNK frame. */
+  static byte chunkFlags(boolean timed, boolean announce, boolean oneShot) {
+    return (byte) ((timed ? TIMED : 0) | (announce ? ANNOUNCE : 0) | (oneShot ? ONE_SHOT : 0));
   }
 
   /** Makes a RESULTS frame of {@code frame}, whose first {@link #RESULTS_PREFIX} bytes are free. */

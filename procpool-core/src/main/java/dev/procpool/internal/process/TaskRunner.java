@@ -123,6 +123,24 @@ final class TaskRunner {
     }
   }
 
+  /**
+   * Interrupts a job known only by its id: a one-shot job left the reader's map with its chunk (see
+   * {@link Protocol#ONE_SHOT}), so its queued chunk is skipped and its running one interrupted here.
+   */
+  void interrupt(long jobId) {
+    for (Work w : queue) {
+      if (w.job != null && w.job.id == jobId) {
+        w.job.over = true;
+      }
+    }
+    synchronized (this) {
+      if (running != null && running.id == jobId) {
+        running.over = true;
+        thread.interrupt();
+      }
+    }
+  }
+
   /** Runs chunks until told to shut down (then exits the JVM) or to park (then returns, all flushed). */
   void run() throws IOException {
     for (;;) {

@@ -163,10 +163,13 @@ public final class WorkerMain {
           }
         }
         case Protocol.INTERRUPT -> {
-          TaskRunner.Job job = jobs.get(p.getLong());
+          long id = p.getLong();
+          TaskRunner.Job job = jobs.get(id);
           if (job != null) {
             job.over = true;
             runner.interrupt(job);
+          } else {
+            runner.interrupt(id);
           }
         }
         case Protocol.RECALL -> runner.recall(p.getInt());
@@ -302,12 +305,14 @@ public final class WorkerMain {
   private static TaskRunner.Work chunk(ByteBuffer p, Map<Long, TaskRunner.Job> jobs, ClassLoader loader)
       throws ProtocolException {
     int seq = p.getInt();
-    TaskRunner.Job job = jobs.get(p.getLong());
+    long jobId = p.getLong();
     long firstIndex = p.getLong();
     int count = p.getInt();
     byte flags = p.get();
     boolean timed = (flags & Protocol.TIMED) != 0;
     boolean announce = (flags & Protocol.ANNOUNCE) != 0;
+    // A chunk that is its whole job takes the job's function with it: no FORGET will come for it.
+    TaskRunner.Job job = (flags & Protocol.ONE_SHOT) != 0 ? jobs.remove(jobId) : jobs.get(jobId);
     try {
       Object[] items = Codec.decodeValues(p, loader);
       if (items.length != count) {

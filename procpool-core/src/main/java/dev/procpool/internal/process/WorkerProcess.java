@@ -541,7 +541,8 @@ final class WorkerProcess {
    */
   private void send(Chunk chunk, List<Object> batch) {
     Job job = chunk.job();
-    Object function = pool.encodedFunction(job);
+    boolean oneShot = chunk.firstIndex() == 0 && chunk.size() == job.size();
+    Object function = pool.encodedFunction(job, !oneShot);
     if (function instanceof RuntimeException e) {
       for (int i = 0; i < chunk.size(); i++) {
         sink.failed(chunk, i, e);
@@ -570,9 +571,10 @@ final class WorkerProcess {
     while ((forget = pendingForgets.poll()) != null) {
       frames.add(Protocol.withLong(Protocol.FORGET, forget));
     }
-    if (shipped.add(job.id())) {
+    if (oneShot || shipped.add(job.id())) {
       frames.add(Protocol.function(job.id(), (byte[]) function));
     }
+    byte flags = Protocol.chunkFlags(timeout > 0, announce, oneShot);
     InFlight f = null;
     Loss.Kind lostAs = null;
     lock.lock();
@@ -582,12 +584,10 @@ final class WorkerProcess {
       } else {
         int seq = nextSeq++;
         if (segments != null) {
-          Protocol.chunkInPlace(items, (int) frameLength, seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0,
-              announce);
+          Protocol.chunkInPlace(items, (int) frameLength, seq, job.id(), chunk.firstIndex(), chunk.size(), flags);
           frames.add(segments);
         } else {
-          frames.add(Protocol.chunkInPlace(items, seq, job.id(), chunk.firstIndex(), chunk.size(), timeout > 0,
-              announce));
+          frames.add(Protocol.chunkInPlace(items, seq, job.id(), chunk.firstIndex(), chunk.size(), flags));
           frameLength = items.length;
         }
         f = new InFlight(seq, chunk, timeout, (int) (frameLength - Protocol.CHUNK_PREFIX));
