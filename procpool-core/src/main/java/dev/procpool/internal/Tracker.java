@@ -20,6 +20,9 @@ final class Tracker implements CallProgress {
   private final LongAdder failed = new LongAdder();
   private final List<PoolListener> listeners;
   private final AtomicBoolean finished = new AtomicBoolean();
+  /** Progress reports share it; the end takes it alone, so that no report comes after callFinished. */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock events =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
   private final AtomicBoolean complained = new AtomicBoolean();
 
   Tracker(long callId, String operation, long total, List<PoolListener> listeners) {
@@ -46,10 +49,21 @@ final class Tracker implements CallProgress {
     }
   }
 
-  /** Tells listeners that the counts grew; called without holding the call's lock. */
+  /**
+   * Tells listeners that the counts grew; called without holding the call's lock. Several threads may
+   * report at once, but none after {@link #finished()}: it waits for reports under way.
+   */
   void progressed() {
-    for (PoolListener l : listeners) {
-      guard(() -> l.progressed(this));
+    events.readLock().lock();
+    try {
+      if (finished.get()) {
+        return;
+      }
+      for (PoolListener l : listeners) {
+        guard(() -> l.progressed(this));
+      }
+    } finally {
+      events.readLock().unlock();
     }
   }
 
@@ -59,7 +73,18 @@ final class Tracker implements CallProgress {
   }
 
   void finished() {
-    if (finished.compareAndSet(false, true)) {
+    boolean first;
+    if (events.getReadHoldCount() > 0) {
+      first = finished.compareAndSet(false, true); // a listener ended the call from its progressed(): no wait
+    } else {
+      events.writeLock().lock();
+      try {
+        first = finished.compareAndSet(false, true);
+      } finally {
+        events.writeLock().unlock();
+      }
+    }
+    if (first) {
       for (PoolListener l : listeners) {
         guard(() -> l.callFinished(this));
       }

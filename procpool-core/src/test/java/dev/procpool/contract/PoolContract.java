@@ -900,6 +900,34 @@ public abstract class PoolContract {
   }
 
   @Test
+  void noProgressReachesAListenerAfterItsCallFinished() {
+    Set<Long> finished = ConcurrentHashMap.newKeySet();
+    List<String> late = new CopyOnWriteArrayList<>();
+    PoolListener listener = new PoolListener() {
+      @Override
+      public void progressed(CallProgress call) {
+        if (finished.contains(call.callId())) {
+          late.add(call.operation() + " " + call.callId());
+        }
+      }
+
+      @Override
+      public void callFinished(CallProgress call) {
+        finished.add(call.callId());
+      }
+    };
+    Pool pool = track(builder(2).listener(listener).build());
+    List<Integer> items = IntStream.range(0, 8).boxed().collect(Collectors.toList());
+    for (int round = 0; round < 100; round++) {
+      pool.map(x -> x, items, 1);
+      try (ResultIterator<Integer> it = pool.imapUnordered(x -> x, items, 1)) {
+        it.forEachRemaining(x -> { });
+      }
+    }
+    assertThat(late).isEmpty();
+  }
+
+  @Test
   void aListenerThatThrowsAnErrorLosesNoWork() throws Exception {
     PoolListener broken = new PoolListener() {
       @Override
