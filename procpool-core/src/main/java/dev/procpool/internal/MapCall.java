@@ -49,27 +49,28 @@ final class MapCall extends Call {
   void onResults(long firstIndex, List<?> results) {
     boolean complete;
     int fresh = 0;
-    // Indexed lists are copied straight into place (no intermediate array per chunk); others once.
-    List<?> incoming = results instanceof RandomAccess ? results : Arrays.asList(results.toArray());
+    // Copied out before the lock, element by element for indexed lists (the JDK's sublists copy through
+    // an iterator), so that the results reach the call's array in one System.arraycopy: the array is
+    // old (a million references is a humongous object for G1), and storing young objects into it one
+    // by one pays the collector's write barrier on every store, most of a big map's cost on threads.
+    Object[] incoming = results instanceof RandomAccess ? copy(results) : results.toArray();
     synchronized (this) {
       if (done.isDone()) {
         return;
       }
       int first = (int) firstIndex;
-      int n = incoming.size();
+      int n = incoming.length;
       int set = resolved.nextSetBit(first);
       if (set < 0 || set >= first + n) {
-        // The usual case, none of them reported yet: one range of bits.
-        for (int k = 0; k < n; k++) {
-          values[first + k] = incoming.get(k);
-        }
+        // The usual case, none of them reported yet: one copy, one range of bits.
+        System.arraycopy(incoming, 0, values, first, n);
         resolved.set(first, first + n);
         fresh = n;
       } else {
         for (int k = 0; k < n; k++) {
           if (!resolved.get(first + k)) {
             resolved.set(first + k);
-            values[first + k] = incoming.get(k);
+            values[first + k] = incoming[k];
             fresh++;
           }
         }
@@ -84,6 +85,14 @@ final class MapCall extends Call {
       done.complete(new ResultList<>(values));
       finish();
     }
+  }
+
+  private static Object[] copy(List<?> list) {
+    Object[] out = new Object[list.size()];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = list.get(k);
+    }
+    return out;
   }
 
   @Override
