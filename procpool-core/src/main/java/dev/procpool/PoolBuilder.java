@@ -238,9 +238,11 @@ public final class PoolBuilder {
    *
    * <p>A parked worker exits once it has waited {@code keepAlive} for a pool, and with this JVM (when it
    * exits, or when it is killed). Workers of a pool ended with {@link Pool#terminate()} or
-   * {@link Pool#shutdownNow()}, and workers that crashed, timed out, reached {@link #maxTasksPerChild}
-   * or broke the protocol, are never parked; a parked worker that died, or that fails to prove it is
-   * the process that was launched, is never handed out. Stats and listeners see a leased worker start
+   * {@link Pool#shutdownNow()}, and workers that crashed, timed out or broke the protocol, are never
+   * parked. A pool that sets {@link #maxTasksPerChild} neither parks nor leases workers (its bound
+   * counts the tasks of a process from its launch), as if this setting were not there. A parked worker
+   * that died, or that fails to prove it is the process that was launched, is killed and never handed
+   * out: the new pool's initializer is sent only after the proof. Stats and listeners see a leased worker start
    * with the detail {@code reused}, and a parked one exit with {@code parked for reuse}. The cache is
    * shared by all pools of the JVM and is thread-safe.
    *
@@ -256,15 +258,20 @@ public final class PoolBuilder {
    * that calls {@code System.loadLibrary} fails with {@link UnsatisfiedLinkError} in a leased worker.
    * Code that asks the system class loader for application classes gets other copies than the tasks'.
    *
-   * @param keepAlive how long a parked worker waits for the next pool before it exits, positive
+   * @param keepAlive how long a parked worker waits for the next pool before it exits, positive and
+   *     at most one day
    * @return this builder
-   * @throws IllegalArgumentException if {@code keepAlive} is zero or negative
+   * @throws IllegalArgumentException if {@code keepAlive} is zero, negative or longer than one day
    * @throws IllegalStateException if already set
    */
   public PoolBuilder reuseWorkers(Duration keepAlive) {
     Objects.requireNonNull(keepAlive, "keepAlive");
     if (keepAlive.isZero() || keepAlive.isNegative()) {
       throw new IllegalArgumentException("reuseWorkers needs a positive keep-alive for parked workers, got "
+          + keepAlive);
+    }
+    if (keepAlive.compareTo(Duration.ofDays(1)) > 0) {
+      throw new IllegalArgumentException("reuseWorkers takes a keep-alive of at most one day (PT24H), got "
           + keepAlive);
     }
     requireUnset("reuseWorkers", reuseWorkers);

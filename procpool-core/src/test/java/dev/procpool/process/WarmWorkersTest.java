@@ -58,14 +58,32 @@ class WarmWorkersTest {
         .collect(Collectors.toCollection(TreeSet::new));
   }
 
-  /** Waits, in a worker, until {@code n} workers have called it; returns the worker's pid. */
-  static long meet(String dir, int n) throws InterruptedException {
+  /**
+   * Waits, in a worker, until {@code n} workers have called it; returns the worker's pid. Fails (and so
+   * does the test) if they have not within 30 s.
+   */
+  static long meet(String dir, int n) {
     long pid = ProcessTests.markPid(dir, "meet");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (ProcessTests.markedPids(dir, "meet").size() < n && System.nanoTime() < deadline) {
-      Thread.sleep(5); // polling the marks of the other workers, in a worker
-    }
+    await("the other workers in " + dir).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+        .until(() -> ProcessTests.markedPids(dir, "meet").size() >= n);
     return pid;
+  }
+
+  /** A fresh directory for {@link #meet}. */
+  private Path meeting(String name) throws IOException {
+    return Files.createDirectory(tmp.resolve(name));
+  }
+
+  /** Parks {@code n} workers: a pool of {@code n} whose workers must all take part. */
+  private Set<Long> parkWorkers(int n) throws IOException {
+    Set<Long> pids;
+    String dir = meeting("park-" + n).toString();
+    try (Pool pool = warm(n).name("parking").build()) {
+      pids = pool.map(x -> meet(dir, n), range(n), 1).stream().collect(Collectors.toSet());
+    }
+    assertThat(pids).hasSize(n);
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(n);
+    return pids;
   }
 
   private static long pidOf(String probe) {
@@ -76,7 +94,7 @@ class WarmWorkersTest {
   void theSecondPoolRunsOnTheFirstPoolsWorkers() throws Exception {
     Set<Long> first;
     try (Pool pool = warm(2).name("warm-a").build()) {
-      String dir = tmp.toString();
+      String dir = meeting("a").toString();
       // both workers must be ready: a worker still starting when the work is done is stopped, not parked
       first = pool.map(x -> meet(dir, 2), range(2), 1).stream().collect(Collectors.toSet());
       assertThat(first).hasSize(2);
@@ -87,9 +105,10 @@ class WarmWorkersTest {
     assertThat(WarmWorkers.parkedCount()).isEqualTo(2);
 
     try (Pool pool = warm(2).name("warm-b").build()) {
-      Set<Long> second = pool.map(x -> ProcessHandle.current().pid(), range(20), 1).stream()
-          .collect(Collectors.toSet());
-      assertThat(parked).containsAll(second);
+      String dir = meeting("b").toString();
+      // both leased workers take part (a worker not yet ready when the work is done would not be parked again)
+      Set<Long> second = pool.map(x -> meet(dir, 2), range(2), 1).stream().collect(Collectors.toSet());
+      assertThat(second).isEqualTo(parked);
       assertThat(childPids()).isEqualTo(parked); // nothing launched
       assertThat(WarmWorkers.parkedCount()).isZero();
       PoolStats stats = pool.stats();
@@ -220,9 +239,72 @@ class WarmWorkersTest {
     try (Pool pool = Pool.builder().processes(1).reuseWorkers(Duration.ofMillis(300)).build()) {
       pid = pool.apply(() -> ProcessHandle.current().pid());
     }
-    await().atMost(Duration.ofSeconds(15)).until(() -> !ProcessTests.alive(pid));
-    assertThat(WarmWorkers.parkedCount()).isZero();
+    long parkedAt = System.nanoTime();
+    // This JVM ends it at its keep-alive; the worker's own backstop would only come 5 s after that.
+    await().atMost(Duration.ofSeconds(3)).until(() -> WarmWorkers.parkedCount() == 0);
+    await().atMost(Duration.ofSeconds(4)).until(() -> !ProcessTests.alive(pid));
+    assertThat(System.nanoTime() - parkedAt).isLessThan(TimeUnit.SECONDS.toNanos(5));
     ProcessTests.assertNoProcessLeft();
+  }
+
+  @Test
+  void terminatingAPoolWhileItLeasesLeavesTheOtherParkedWorkersParked() throws Exception {
+    stopAtOnceWhileLeasing("terminated-at-once", pool -> {
+      pool.terminate();
+      assertThat(pool.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+    });
+  }
+
+  @Test
+  void closingAPoolWhileItLeasesLeavesTheOtherParkedWorkersParked() throws Exception {
+    stopAtOnceWhileLeasing("closed-at-once", Pool::close);
+  }
+
+  /** How a test ends a pool. */
+  private interface Stop {
+    void stop(Pool pool) throws Exception;
+  }
+
+  /**
+   * Parks 3 workers, then ends a pool of 1 as soon as it is built, while it leases: at most the one
+   * worker it was leasing is lost, not every parked one.
+   */
+  private void stopAtOnceWhileLeasing(String name, Stop stop) throws Exception {
+    Set<Long> parked = parkWorkers(3);
+    stop.stop(warm(1).name(name).build());
+    assertThat(WarmWorkers.parkedCount()).isGreaterThanOrEqualTo(2);
+    assertThat(parked.stream().filter(ProcessTests::alive).count()).isGreaterThanOrEqualTo(2);
+    try (Pool next = warm(1).build()) {
+      assertThat(next.apply(() -> ProcessHandle.current().pid())).isIn(parked);
+    }
+    WarmWorkers.drain();
+    ProcessTests.assertNoProcessLeft();
+  }
+
+  @Test
+  void itemsAreReadWithTheLeasesContextClassLoader() throws Exception {
+    List<ContextLoaderProbe> items = List.of(new ContextLoaderProbe(), new ContextLoaderProbe());
+    try (Pool pool = warm(1).build()) {
+      assertThat(pool.map(ContextLoaderProbe::check, items, 1)).containsExactly("true true", "true true");
+    }
+    try (Pool pool = warm(1).build()) { // leased: another lease, another loader
+      assertThat(pool.map(ContextLoaderProbe::check, items, 2)).containsExactly("true true", "true true");
+    }
+  }
+
+  @Test
+  void aPoolWithMaxTasksPerChildNeitherLeasesNorParks() throws Exception {
+    long parked;
+    try (Pool pool = warm(1).build()) {
+      parked = pool.apply(() -> ProcessHandle.current().pid());
+    }
+    long bounded;
+    try (Pool pool = warm(1).maxTasksPerChild(100).build()) {
+      bounded = pool.apply(() -> ProcessHandle.current().pid());
+    }
+    assertThat(bounded).isNotEqualTo(parked);
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> childPids().equals(Set.of(parked)));
   }
 
   @Test
@@ -278,10 +360,11 @@ class WarmWorkersTest {
     try (Pool pool = warm(1).maxTasksPerChild(2).build()) {
       pids = pool.map(x -> ProcessHandle.current().pid(), range(3), 1);
     }
-    // the first worker was recycled after 2 tasks; the second, idle at the end, is parked
+    // the first worker was recycled after 2 tasks; the second is not parked either: its pool bounds
+    // the tasks of each process, which a later pool would not know of
     assertThat(pids.get(0)).isEqualTo(pids.get(1)).isNotEqualTo(pids.get(2));
-    assertThat(WarmWorkers.parkedCount()).isEqualTo(1);
-    await().atMost(Duration.ofSeconds(10)).until(() -> childPids().equals(Set.of(pids.get(2))));
+    assertThat(WarmWorkers.parkedCount()).isZero();
+    ProcessTests.assertNoProcessLeft();
   }
 
   @Test
@@ -296,5 +379,11 @@ class WarmWorkersTest {
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("reuseWorkers(..) applies only to worker processes");
     assertThatThrownBy(() -> Pool.builder().processes(1).reuseWorkers(null))
         .isInstanceOf(NullPointerException.class);
+    for (Duration tooLong : List.of(Duration.ofSeconds(Long.MAX_VALUE), Duration.ofDays(200_000),
+        Duration.ofDays(1).plusNanos(1))) {
+      assertThatThrownBy(() -> Pool.builder().processes(1).reuseWorkers(tooLong))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most one day");
+    }
+    Pool.builder().processes(1).reuseWorkers(Duration.ofDays(1)); // the longest allowed
   }
 }

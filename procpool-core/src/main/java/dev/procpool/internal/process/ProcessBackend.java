@@ -160,35 +160,42 @@ public final class ProcessBackend implements Backend {
   @Override
   public void shutdown() {
     // Each worker exits (or parks) once the source returns null to it.
-    for (WarmWorkers.Parked w : takeParkedEarly(true)) {
-      if (terminated) {
-        WarmWorkers.discard(w);
-      } else {
-        WarmWorkers.park(w, options.reuseKeepAlive());
+    List<WarmWorkers.Parked> early;
+    lock.lock();
+    try {
+      shuttingDown = true;
+      early = takeParkedEarly();
+      if (!terminated) { // read under the lock, where terminate() sets it: it cannot come in between
+        early.forEach(w -> WarmWorkers.park(w, options.reuseKeepAlive()));
+        early.clear();
       }
+    } finally {
+      lock.unlock();
     }
+    early.forEach(WarmWorkers::discard);
   }
 
   @Override
   public void terminate() {
-    terminated = true;
-    takeParkedEarly(false).forEach(WarmWorkers::discard);
+    List<WarmWorkers.Parked> early;
+    lock.lock();
+    try {
+      terminated = true; // under the lock: a worker that parks from now on is killed, never parked
+      early = takeParkedEarly();
+    } finally {
+      lock.unlock();
+    }
+    early.forEach(WarmWorkers::discard);
     for (WorkerProcess w : live) {
       w.terminate();
     }
   }
 
-  /** Takes the workers that parked before shutdown() or terminate() came, noting that shutdown() did. */
-  private List<WarmWorkers.Parked> takeParkedEarly(boolean shutdown) {
-    lock.lock();
-    try {
-      shuttingDown |= shutdown;
-      List<WarmWorkers.Parked> early = new ArrayList<>(parkedEarly);
-      parkedEarly.clear();
-      return early;
-    } finally {
-      lock.unlock();
-    }
+  /** Takes the workers that parked before shutdown() or terminate() came; called under the lock. */
+  private List<WarmWorkers.Parked> takeParkedEarly() {
+    List<WarmWorkers.Parked> early = new ArrayList<>(parkedEarly);
+    parkedEarly.clear();
+    return early;
   }
 
   @Override
@@ -251,7 +258,8 @@ public final class ProcessBackend implements Backend {
 
   /** Whether this pool parks its workers when it is done, and leases parked ones (see {@link WarmWorkers}). */
   boolean reusesWorkers() {
-    return options.reuseKeepAlive() != null;
+    // maxTasksPerChild bounds the tasks of a process from its launch: such a pool neither parks nor leases.
+    return options.reuseKeepAlive() != null && settings.maxTasksPerWorker() <= 0;
   }
 
   /**
@@ -259,13 +267,13 @@ public final class ProcessBackend implements Backend {
    * down rather than terminated: the engine's source runs dry for both, before it tells the backend which.
    */
   void park(WarmWorkers.Parked w) {
-    boolean now;
     boolean kill;
     lock.lock();
     try {
       kill = terminated;
-      now = !kill && shuttingDown;
-      if (!kill && !now) {
+      if (!kill && shuttingDown) {
+        WarmWorkers.park(w, options.reuseKeepAlive()); // under the lock: terminate() cannot come in between
+      } else if (!kill) {
         parkedEarly.add(w);
       }
     } finally {
@@ -273,8 +281,6 @@ public final class ProcessBackend implements Backend {
     }
     if (kill) {
       WarmWorkers.discard(w);
-    } else if (now) {
-      WarmWorkers.park(w, options.reuseKeepAlive());
     }
   }
 

@@ -34,6 +34,8 @@ public final class WarmWorkers {
   /** Parked workers by launch configuration, the most recently parked last (guarded by LOCK). */
   private static final Map<Key, ArrayDeque<Parked>> PARKED = new HashMap<>();
   private static ScheduledThreadPoolExecutor timer; // guarded by LOCK
+  /** The processes whose exit is watched, each once (guarded by LOCK). */
+  private static final java.util.Set<Process> WATCHED = new java.util.HashSet<>();
 
   private WarmWorkers() {}
 
@@ -80,11 +82,35 @@ public final class WarmWorkers {
       w.stdout.rename("[procpool parked " + w.process.pid() + "] ", name + "-stdout");
       w.stderr.rename("[procpool parked " + w.process.pid() + "] ", name + "-stderr");
     }
+    boolean watch;
     synchronized (LOCK) {
-      PARKED.computeIfAbsent(w.key, k -> new ArrayDeque<>()).addLast(w);
+      // The expiry first: if scheduling it fails, no entry without one is left in the cache.
       w.expiry = timer().schedule(() -> evict(w), keepAlive.toNanos(), TimeUnit.NANOSECONDS);
+      PARKED.computeIfAbsent(w.key, k -> new ArrayDeque<>()).addLast(w);
+      watch = WATCHED.add(w.process);
     }
-    w.process.onExit().thenRun(() -> evict(w)); // killed while parked: never handed out
+    if (watch) { // once per process, not per park: a callback per park would keep every old Parked alive
+      Process p = w.process;
+      p.onExit().thenRun(() -> evictExited(p)); // killed while parked: never handed out
+    }
+  }
+
+  /** The process exited: forgets it, and ends it if it is parked now. */
+  private static void evictExited(Process p) {
+    Parked parked = null;
+    synchronized (LOCK) {
+      WATCHED.remove(p);
+      for (ArrayDeque<Parked> queue : PARKED.values()) {
+        for (Parked w : queue) {
+          if (w.process == p) {
+            parked = w;
+          }
+        }
+      }
+    }
+    if (parked != null) {
+      evict(parked);
+    }
   }
 
   /** Takes the most recently parked live worker launched as {@code key}, or returns null if there is none. */

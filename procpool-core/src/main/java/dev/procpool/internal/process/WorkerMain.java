@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,6 +176,8 @@ public final class WorkerMain {
           requireRunning(type);
           keepAliveNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, p.getLong()));
           runner.park();
+          // nothing of the lease is decoded any more: the parked worker keeps no reference to its loader here
+          Thread.currentThread().setContextClassLoader(ClassLoader.getSystemClassLoader());
         }
         default -> throw new ProtocolException("unexpected frame " + Protocol.name(type));
       }
@@ -205,6 +206,9 @@ public final class WorkerMain {
             throw new ProtocolException("INIT during a lease");
           }
           lease = new Lease(++leases, p, out, channel);
+          // FUNCTION and CHUNK frames are decoded on this thread: their readObject methods must see the
+          // lease's class loader as the context class loader, as the tasks do.
+          Thread.currentThread().setContextClassLoader(lease.loader);
           lease.thread.start();
         } else if (type == Protocol.LEASE) {
           if (lease == null || !lease.parking() || parkedUntil == 0) {
@@ -212,6 +216,7 @@ public final class WorkerMain {
           }
           lease.thread.join(); // it has sent PARKED, and prepares the next lease's classes
           lease = null;
+          Thread.currentThread().setContextClassLoader(ClassLoader.getSystemClassLoader());
           closeWorkerLocals(); // again: a thread a task left running may have used a WorkerLocal since
           parkedUntil = 0;
           byte[] nonce = new byte[p.remaining()];
@@ -254,9 +259,10 @@ public final class WorkerMain {
    */
   private static void closeWorkerLocals() {
     Map<String, Object> scope = WorkerScope.current(); // the JVM's: this thread has no scope of its own
-    List<Object> states = new ArrayList<>(scope.values());
-    scope.clear();
-    for (Object state : states) {
+    // One by one: a state a left-over thread adds meanwhile is either removed and closed here, or kept
+    // for the next call (there is one at the next LEASE), never dropped unclosed.
+    for (String name : List.copyOf(scope.keySet())) {
+      Object state = scope.remove(name);
       if (state instanceof AutoCloseable closeable) {
         try {
           closeable.close();

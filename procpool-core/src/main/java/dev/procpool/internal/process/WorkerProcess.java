@@ -116,6 +116,8 @@ final class WorkerProcess {
   /** Whether the worker was leased from {@link WarmWorkers} rather than launched. */
   private volatile boolean reused;
   private volatile Thread writer;
+  /** Set by the writer when it stopped at CLOSE with everything queued before it flushed. */
+  private volatile boolean closedClean;
   private FrameReader in;
   private FrameWriter out;
   private OutputPump stdout;
@@ -189,12 +191,20 @@ final class WorkerProcess {
    */
   private boolean connect() {
     if (pool.reusesWorkers()) {
-      WarmWorkers.Parked w;
-      while ((w = WarmWorkers.take(pool.launcher().key())) != null) {
+      for (;;) {
+        // Checked before each take: a terminated pool (whose kill interrupts this thread, and an
+        // interrupted thread closes any channel it writes to) must not use up, and kill, parked workers.
+        if (stopLeasing()) {
+          return startFailed("worker " + id + " was not started: the pool is stopping", null, Explain.NOTHING);
+        }
+        WarmWorkers.Parked w = WarmWorkers.take(pool.launcher().key());
+        if (w == null) {
+          break;
+        }
         if (lease(w)) {
           return awaitReady();
         }
-        WarmWorkers.discard(w);
+        WarmWorkers.discard(w); // in doubt: its channel may have been closed mid-frame
       }
     }
     if (!launch()) {
@@ -207,6 +217,19 @@ final class WorkerProcess {
       return startFailed("worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
     }
     return awaitReady();
+  }
+
+  /** Whether this worker should lease no (more) parked workers: it was interrupted, terminated, or the pool stops. */
+  private boolean stopLeasing() {
+    if (Thread.currentThread().isInterrupted() || pool.stopping()) {
+      return true;
+    }
+    lock.lock();
+    try {
+      return intent == Intent.TERMINATED || gone;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Starts, connects and authenticates a new worker JVM; false if it could not. */
@@ -289,9 +312,8 @@ final class WorkerProcess {
   /**
    * Leases a parked worker launched as this pool would launch one, and sends it this pool's INIT; false
    * if it does not prove it is the process that was launched (HMAC of a fresh nonce with the secret it
-   * was launched with), and then the caller kills it. The INIT goes along with the LEASE, saving a round
-   * trip: the channel is this JVM's own connection to a process it started, and a worker that fails
-   * the proof is killed before it can report anything.
+   * was launched with), and then the caller kills it. The INIT, and with it the pool's initializer, is
+   * sent only once the proof is verified (one more round trip, some 0.1 ms).
    */
   private boolean lease(WarmWorkers.Parked w) {
     ScheduledFuture<?> limit = pool.timer().schedule(() -> WorkerReaper.kill(w.process), LEASE_LIMIT_SECONDS,
@@ -299,7 +321,6 @@ final class WorkerProcess {
     try {
       byte[] nonce = Auth.randomBytes();
       w.out.write(Protocol.withBytes(Protocol.LEASE, nonce));
-      w.out.write(Protocol.init(true, pool.initializer()));
       w.out.flush();
       if (!w.in.next() || w.in.type() != Protocol.LEASED) {
         return false;
@@ -309,6 +330,8 @@ final class WorkerProcess {
       if (!Auth.verify(w.secret, nonce, answer)) {
         return false;
       }
+      w.out.write(Protocol.init(true, pool.initializer()));
+      w.out.flush();
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "{0}: a parked worker (pid {1}) failed its lease: {2}", pool.name(), w.process.pid(), e);
       return false;
@@ -849,6 +872,9 @@ final class WorkerProcess {
           frame = outgoing.take();
         }
         if (frame == CLOSE) {
+          // Frames queued just before (FORGET, INTERRUPT) must not stay in the buffer of a parked worker's writer.
+          out.flush();
+          closedClean = true;
           return;
         }
         if (frame instanceof byte[][] segments) {
@@ -941,7 +967,7 @@ final class WorkerProcess {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (writer.isAlive() || !p.isAlive()) {
+    if (writer.isAlive() || !closedClean || !p.isAlive()) {
       WorkerReaper.kill(p);
       return false;
     }
