@@ -1,6 +1,6 @@
 package dev.procpool;
 
-import dev.procpool.internal.WorkerScope;
+import dev.procpool.spi.WorkerScope;
 import java.io.Serializable;
 import java.util.Objects;
 import java.util.UUID;

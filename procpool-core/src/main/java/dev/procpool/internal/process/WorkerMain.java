@@ -2,7 +2,7 @@ package dev.procpool.internal.process;
 
 import dev.procpool.Fn;
 import dev.procpool.Task;
-import dev.procpool.internal.WorkerScope;
+import dev.procpool.spi.WorkerScope;
 import java.io.IOException;
 import java.io.InvalidClassException;
 import java.io.StreamCorruptedException;

@@ -1,7 +1,7 @@
 package dev.procpool.internal.threads;
 
 import dev.procpool.Fn;
-import dev.procpool.internal.WorkerScope;
+import dev.procpool.spi.WorkerScope;
 import dev.procpool.spi.Backend;
 import dev.procpool.spi.Chunk;
 import dev.procpool.spi.ItemWatch;

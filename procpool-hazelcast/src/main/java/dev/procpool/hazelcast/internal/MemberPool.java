@@ -2,7 +2,7 @@ package dev.procpool.hazelcast.internal;
 
 import com.hazelcast.internal.serialization.SerializationService;
 import dev.procpool.Fn;
-import dev.procpool.internal.WorkerScope;
+import dev.procpool.spi.WorkerScope;
 import dev.procpool.spi.ItemWatch;
 import java.io.NotSerializableException;
 import java.util.ArrayDeque;

@@ -1,13 +1,25 @@
-package dev.procpool.internal;
+package dev.procpool.spi;
 
 import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Where {@link dev.procpool.WorkerLocal} keeps its objects. A worker JVM (process or cluster member)
- * is one worker, so it uses the JVM-wide scope; a thread backend's worker thread enters a scope of its
- * own for its life. Public only for backends in other packages.
+ * Where {@link dev.procpool.WorkerLocal} keeps its states. A worker JVM (a process, or a cluster member
+ * whose pool runs on one thread) is one worker and uses the JVM-wide scope; a backend whose workers are
+ * threads of a shared JVM gives each worker thread a scope of its own for its life:
+ *
+ * <pre>{@code
+ * WorkerScope.enterThreadScope();
+ * try {
+ *   // run the initializer, then chunks
+ * } finally {
+ *   WorkerScope.exitThreadScope(); // closes the states that are AutoCloseable
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: every method acts on the calling thread's scope, or on the JVM's, which is a
+ * concurrent map.
  */
 public final class WorkerScope {
   private static final Map<String, Object> JVM = new ConcurrentHashMap<>();
@@ -25,12 +37,15 @@ public final class WorkerScope {
     return scope != null ? scope : JVM;
   }
 
-  /** Gives the calling thread a scope of its own, for a thread backend's worker. */
+  /** Gives the calling thread a scope of its own, for a backend whose worker is this thread. */
   public static void enterThreadScope() {
     THREAD.set(new ConcurrentHashMap<>());
   }
 
-  /** Ends the calling thread's scope, closing what it holds that can be closed. */
+  /**
+   * Ends the calling thread's scope, closing the states in it that are {@link AutoCloseable} (a failure
+   * to close is logged, not thrown).
+   */
   public static void exitThreadScope() {
     Map<String, Object> scope = THREAD.get();
     THREAD.remove();
