@@ -425,7 +425,8 @@ final class Engine implements WorkSource, WorkSink {
       if (c.handBacks + 1 >= Loss.MAX_HAND_BACKS) {
         IllegalStateException stuck = new IllegalStateException("the chunk of items " + c.firstIndex() + ".."
             + (c.firstIndex() + c.size() - 1) + " was handed back unstarted " + Loss.MAX_HAND_BACKS
-            + " times in a row (last: " + loss.detail() + "); the workers keep refusing it", loss.cause());
+            + " times in a row (last: " + loss.detail() + "); its backend keeps refusing it, which is a bug of the"
+            + " backend: report it with this message", loss.cause());
         for (int i : open) {
           call.onFailure(c.firstIndex() + i, stuck, true);
         }

@@ -31,22 +31,7 @@ public record ProcessOptions(
 
   /** No extra options; output forwarded; workers end with their pool. */
   public static final ProcessOptions DEFAULTS = new ProcessOptions(List.of(), List.of(), Map.of(), Map.of(),
-      WorkerOutput.FORWARD);
-
-  /**
-   * Copies the settings, with workers that end with their pool.
-   *
-   * @param jvmOptions options for each worker's {@code java} command
-   * @param extraClasspath entries appended to the inherited classpath
-   * @param environment variables for the workers
-   * @param systemProperties system properties for the workers
-   * @param output what happens to the workers' stdout and stderr
-   * @throws NullPointerException if any argument is null
-   */
-  public ProcessOptions(List<String> jvmOptions, List<Path> extraClasspath, Map<String, String> environment,
-      Map<String, String> systemProperties, WorkerOutput output) {
-    this(jvmOptions, extraClasspath, environment, systemProperties, output, null);
-  }
+      WorkerOutput.FORWARD, null);
 
   /**
    * Copies the settings, keeping the maps' order.

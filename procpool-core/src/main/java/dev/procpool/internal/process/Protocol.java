@@ -164,11 +164,6 @@ final class Protocol {
     return frame;
   }
 
-  static byte[] chunk(int seq, long jobId, long firstIndex, int count, boolean timed, byte[] items) {
-    return frame(CHUNK, 4 + 8 + 8 + 4 + 1 + items.length)
-        .putInt(seq).putLong(jobId).putLong(firstIndex).putInt(count).put(timed ? TIMED : 0).put(items).array();
-  }
-
   static byte[] started(int seq, int offset) {
     return frame(STARTED, 8).putInt(seq).putInt(offset).array();
   }
