@@ -485,6 +485,7 @@ public final class PoolBuilder {
         readAhead == null ? 4 * workers : readAhead,
         readAhead == null ? READ_AHEAD_ITEMS_PER_WORKER * workers : 0,
         retries == null ? 0 : retries,
+        settings.maxTasksPerWorker(),
         taskTimeout,
         listener,
         progress == null ? Progress.OFF : progress);

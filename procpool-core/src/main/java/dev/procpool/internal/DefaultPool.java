@@ -42,18 +42,41 @@ public final class DefaultPool implements Pool {
   private final Engine engine;
   private final Duration timeout;
   private final Progress progress;
+  /**
+   * Shared by this pool and its views ({@link #withTimeout}, {@link #withProgress}); the engine never
+   * refers to it, so once the caller can reach none of them a {@link java.lang.ref.Cleaner} shuts the pool
+   * down (Python's executor does so when it is collected), instead of leaving its workers running until the
+   * JVM exits.
+   */
+  private final Object owner;
 
-  private DefaultPool(Engine engine, Duration timeout, Progress progress) {
+  private DefaultPool(Engine engine, Duration timeout, Progress progress, Object owner) {
     this.engine = engine;
     this.timeout = timeout;
     this.progress = progress;
+    this.owner = owner;
   }
 
   /** Starts a pool on the given backend. */
   public static Pool start(Backend backend, EngineSettings settings) {
     Engine engine = new Engine(backend, settings);
     engine.start();
-    return new DefaultPool(engine, settings.taskTimeout(), settings.progress());
+    Object owner = new Object();
+    Engine.CLEANER.register(owner, new Unreachable(engine));
+    return new DefaultPool(engine, settings.taskTimeout(), settings.progress(), owner);
+  }
+
+  /** The cleaning action; it must not refer to the pool or its owner, or they would never become unreachable. */
+  private record Unreachable(Engine engine) implements Runnable {
+    @Override
+    public void run() {
+      if (!engine.isShutdown()) {
+        LOG.log(Level.WARNING, "procpool: pool {0} was never shut down and is no longer reachable, so it is shut"
+            + " down now (work it accepted still finishes); close every pool, with try-with-resources or"
+            + " shutdown()", engine.settings.poolName());
+        engine.shutdown(false);
+      }
+    }
   }
 
   @Override
@@ -77,7 +100,7 @@ public final class DefaultPool implements Pool {
     if (timeout.isZero() || timeout.isNegative()) {
       throw new IllegalArgumentException("timeout must be positive, got " + timeout);
     }
-    return new DefaultPool(engine, timeout, progress);
+    return new DefaultPool(engine, timeout, progress, owner);
   }
 
   /**
@@ -88,7 +111,7 @@ public final class DefaultPool implements Pool {
    */
   @Override
   public Pool withProgress(Progress progress) {
-    return new DefaultPool(engine, timeout, Objects.requireNonNull(progress, "progress"));
+    return new DefaultPool(engine, timeout, Objects.requireNonNull(progress, "progress"), owner);
   }
 
   // ---------------------------------------------------------------- map
@@ -377,7 +400,7 @@ public final class DefaultPool implements Pool {
 
   @Override
   public void shutdown() {
-    engine.shutdown();
+    engine.shutdown(true);
   }
 
   @Override
@@ -418,7 +441,7 @@ public final class DefaultPool implements Pool {
   @Override
   public void close() {
     engine.checkNotResultThread("close()");
-    engine.shutdown();
+    engine.shutdown(true);
     boolean interrupted = false;
     for (;;) {
       try {

@@ -112,14 +112,14 @@ final class StreamCall extends Call {
     StreamCall call = new StreamCall(engine, fn, input, inputResource, chunksize, ordered, spec, total);
     try {
       engine.register(call);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       call.closeInput(); // the caller handed us the stream; it would otherwise never be closed
       throw e;
     }
     try {
       engine.feeders.execute(call::feed);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      call.abort(e);
+    } catch (Throwable e) {
+      call.abort(e instanceof RuntimeException r ? r : new dev.procpool.CallStartException("the call could not start: " + e, e));
       call.closeInput();
       throw e;
     }
@@ -184,7 +184,7 @@ final class StreamCall extends Call {
           lock.unlock();
         }
         if (!batch.isEmpty()) {
-          engine.enqueue(List.of(new WorkChunk(this, first, java.util.Collections.unmodifiableList(batch), 0)));
+          engine.enqueue(List.of(new WorkChunk(this, first, java.util.Collections.unmodifiableList(batch))));
         }
         if (idle) {
           finish();
