@@ -132,7 +132,14 @@ final class Engine implements WorkSource {
    */
   void register(Call call) {
     checkAccepting();
-    backend.admit(call);
+    try {
+      backend.admit(call);
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new CallStartException("the " + call.spec.operation() + " call could not start: the backend failed to"
+          + " take its job (" + t + "); the pool and its other calls go on", t);
+    }
     lock.lock();
     try {
       checkAccepting();
@@ -621,7 +628,11 @@ final class Engine implements WorkSource {
     stats.ended(link.id(), end);
     logEnd(link, exit, recycled);
     if (exit.kind() != Exit.Kind.TERMINATED) {
-      FailurePolicy.Loss how = exit.kind() == Exit.Kind.TIMED_OUT ? FailurePolicy.Loss.INNOCENT : FailurePolicy.Loss.DIED;
+      FailurePolicy.Loss how = switch (exit.kind()) {
+        case TIMED_OUT -> FailurePolicy.Loss.INNOCENT;
+        case STOPPED -> FailurePolicy.Loss.FROZE;
+        default -> FailurePolicy.Loss.DIED;
+      };
       String detail = exit.detail().isEmpty() ? "worker " + link.id() + " " + describe(exit.kind()) : exit.detail();
       for (WorkChunk c : held) {
         settleLost(c, how, detail, exit.cause(), held.size() == 1);

@@ -86,8 +86,13 @@ final class FailurePolicy {
 
   /** How a worker that held a chunk came to lose it. */
   enum Loss {
-    /** It died, or froze and was stopped, or exited with work it had not done. */
+    /** It died, or exited with work it had not done. */
     DIED,
+    /**
+     * It froze before it reported anything of the chunk and was stopped: what it held is uncertain even
+     * when it held one item, since it may have been stopped from outside; only an isolated item is blamed.
+     */
+    FROZE,
     /** It was stopped because another item it ran timed out: the chunk had nothing to do with it. */
     INNOCENT
   }
@@ -101,7 +106,7 @@ final class FailurePolicy {
       return new Settlement(runs(h.open, -1, 0, h.suspicion, 0, false), List.of());
     }
     int culprit = h.running >= 0 && contains(h.open, h.running) ? h.running : h.open.length == 1 ? h.open[0] : -1;
-    if (h.isolated || (h.alone && culprit >= 0)) {
+    if (h.isolated || (how == Loss.DIED && h.alone && culprit >= 0)) {
       // The worker held this one suspect and nothing else: the death is the item's own, begun or not
       // (decoding is part of running). Every other open item of the chunk ran, or never began.
       int tries = h.deaths + 1;
