@@ -67,6 +67,17 @@ import java.util.stream.Stream;
 public interface Pool extends ExecutorService, AutoCloseable {
 
   /**
+   * Creates a pool of one thread per CPU in this JVM ({@link Runtime#availableProcessors()}, which
+   * honours a container's CPU limit), for work that is safe to share a JVM. The same as
+   * {@code Pool.builder().build()}.
+   *
+   * @return a running pool
+   */
+  static Pool threads() {
+    return builder().threads().build();
+  }
+
+  /**
    * Creates a pool of {@code workers} threads in this JVM, for work that is safe to share a JVM.
    *
    * @param workers the number of worker threads, at least 1
@@ -75,6 +86,17 @@ public interface Pool extends ExecutorService, AutoCloseable {
    */
   static Pool threads(int workers) {
     return builder().threads(workers).build();
+  }
+
+  /**
+   * Creates a pool of one worker JVM per CPU ({@link Runtime#availableProcessors()}, which honours a
+   * container's CPU limit, as Python 3.13's {@code os.process_cpu_count()} does): Python's
+   * {@code Pool()}. Everything {@link #processes(int)} says applies.
+   *
+   * @return a running pool; its workers are still starting
+   */
+  static Pool processes() {
+    return builder().processes().build();
   }
 
   /**

@@ -85,6 +85,18 @@ public final class PoolBuilder {
   }
 
   /**
+   * Runs the work on one thread per CPU in this JVM ({@link Runtime#availableProcessors()}, read now):
+   * Python's {@code Pool()} without {@code processes}, on threads. This is also the default when no
+   * backend is chosen.
+   *
+   * @return this builder
+   * @throws IllegalStateException if a backend was already chosen
+   */
+  public PoolBuilder threads() {
+    return threads(Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
    * Runs the work on {@code workers} threads in this JVM. This is the default backend, with
    * {@code Runtime.availableProcessors()} workers.
    *
@@ -98,6 +110,17 @@ public final class PoolBuilder {
     chooseBackend("threads(" + workers + ")", ThreadBackend::new);
     this.workers = workers;
     return this;
+  }
+
+  /**
+   * Runs the work on one worker JVM per CPU ({@link Runtime#availableProcessors()}, read now): Python's
+   * {@code Pool()} without {@code processes}. Everything {@link #processes(int)} says applies.
+   *
+   * @return this builder
+   * @throws IllegalStateException if a backend was already chosen
+   */
+  public PoolBuilder processes() {
+    return processes(Runtime.getRuntime().availableProcessors());
   }
 
   /**
