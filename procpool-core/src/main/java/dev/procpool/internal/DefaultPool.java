@@ -28,6 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -118,23 +119,23 @@ public final class DefaultPool implements Pool {
 
   @Override
   public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return await(startMap("map", Adapters.fn(notNull(fn)), items, AUTO));
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO));
   }
 
   @Override
   public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
-    return await(startMap("map", Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)));
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)));
   }
 
   @Override
   public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return async(startMap("map", Adapters.fn(notNull(fn)), items, AUTO), null, null);
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), null, null);
   }
 
   @Override
   public <T, R> AsyncResult<List<R>> mapAsync(
       Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
-    return async(startMap("map", Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)), null, null);
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), null, null);
   }
 
   @Override
@@ -143,7 +144,7 @@ public final class DefaultPool implements Pool {
       Iterable<? extends T> items,
       Consumer<? super List<R>> callback,
       Consumer<? super Throwable> errorCallback) {
-    return async(startMap("map", Adapters.fn(notNull(fn)), items, AUTO), callback, errorCallback);
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), callback, errorCallback);
   }
 
   @Override
@@ -153,7 +154,7 @@ public final class DefaultPool implements Pool {
       int chunksize,
       Consumer<? super List<R>> callback,
       Consumer<? super Throwable> errorCallback) {
-    return async(startMap("map", Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)), callback, errorCallback);
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), callback, errorCallback);
   }
 
   // ---------------------------------------------------------------- starmap
@@ -161,19 +162,19 @@ public final class DefaultPool implements Pool {
   @Override
   public <A, B, R> List<R> starmap(
       Fn2<? super A, ? super B, ? extends R> fn, Iterable<? extends Args2<A, B>> args) {
-    return await(startMap("starmap", Adapters.star2(notNull(fn)), args, AUTO));
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO));
   }
 
   @Override
   public <A, B, R> List<R> starmap(
       Fn2<? super A, ? super B, ? extends R> fn, Iterable<? extends Args2<A, B>> args, int chunksize) {
-    return await(startMap("starmap", Adapters.star2(notNull(fn)), args, checkChunksize(chunksize)));
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)));
   }
 
   @Override
   public <A, B, C, R> List<R> starmap(
       Fn3<? super A, ? super B, ? super C, ? extends R> fn, Iterable<? extends Args3<A, B, C>> args) {
-    return await(startMap("starmap", Adapters.star3(notNull(fn)), args, AUTO));
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO));
   }
 
   @Override
@@ -181,13 +182,13 @@ public final class DefaultPool implements Pool {
       Fn3<? super A, ? super B, ? super C, ? extends R> fn,
       Iterable<? extends Args3<A, B, C>> args,
       int chunksize) {
-    return await(startMap("starmap", Adapters.star3(notNull(fn)), args, checkChunksize(chunksize)));
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> checkChunksize(chunksize)));
   }
 
   @Override
   public <A, B, R> AsyncResult<List<R>> starmapAsync(
       Fn2<? super A, ? super B, ? extends R> fn, Iterable<? extends Args2<A, B>> args) {
-    return async(startMap("starmap", Adapters.star2(notNull(fn)), args, AUTO), null, null);
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO), null, null);
   }
 
   @Override
@@ -197,13 +198,191 @@ public final class DefaultPool implements Pool {
       int chunksize,
       Consumer<? super List<R>> callback,
       Consumer<? super Throwable> errorCallback) {
-    return async(startMap("starmap", Adapters.star2(notNull(fn)), args, checkChunksize(chunksize)), callback, errorCallback);
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)), callback, errorCallback);
   }
 
   @Override
   public <A, B, C, R> AsyncResult<List<R>> starmapAsync(
       Fn3<? super A, ? super B, ? super C, ? extends R> fn, Iterable<? extends Args3<A, B, C>> args) {
-    return async(startMap("starmap", Adapters.star3(notNull(fn)), args, AUTO), null, null);
+    return async(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO), null, null);
+  }
+
+  // ---------------------------------------------------------------- map and starmap over an Iterator or a Stream
+
+  @Override
+  public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterator<? extends T> items) {
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO));
+  }
+
+  @Override
+  public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterator<? extends T> items, int chunksize) {
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Stream<? extends T> items) {
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO));
+  }
+
+  @Override
+  public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize) {
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Iterator<? extends T> items) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), null, null);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn, Iterator<? extends T> items, int chunksize) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), null, null);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Iterator<? extends T> items,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), callback, errorCallback);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Iterator<? extends T> items,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), callback, errorCallback);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Stream<? extends T> items) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), null, null);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), null, null);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Stream<? extends T> items,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), callback, errorCallback);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Stream<? extends T> items,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), callback, errorCallback);
+  }
+
+  @Override
+  public <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Iterator<? extends Args2<A, B>> args) {
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO));
+  }
+
+  @Override
+  public <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Iterator<? extends Args2<A, B>> args, int chunksize) {
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn, Iterator<? extends Args3<A, B, C>> args) {
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO));
+  }
+
+  @Override
+  public <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn,
+      Iterator<? extends Args3<A, B, C>> args,
+      int chunksize) {
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Stream<? extends Args2<A, B>> args) {
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO));
+  }
+
+  @Override
+  public <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Stream<? extends Args2<A, B>> args, int chunksize) {
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn, Stream<? extends Args3<A, B, C>> args) {
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO));
+  }
+
+  @Override
+  public <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn,
+      Stream<? extends Args3<A, B, C>> args,
+      int chunksize) {
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn, Iterator<? extends Args2<A, B>> args) {
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO), null, null);
+  }
+
+  @Override
+  public <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn,
+      Iterator<? extends Args2<A, B>> args,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)), callback, errorCallback);
+  }
+
+  @Override
+  public <A, B, C, R> AsyncResult<List<R>> starmapAsync(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn, Iterator<? extends Args3<A, B, C>> args) {
+    return async(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO), null, null);
+  }
+
+  @Override
+  public <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn, Stream<? extends Args2<A, B>> args) {
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO), null, null);
+  }
+
+  @Override
+  public <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn,
+      Stream<? extends Args2<A, B>> args,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)), callback, errorCallback);
+  }
+
+  @Override
+  public <A, B, C, R> AsyncResult<List<R>> starmapAsync(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn, Stream<? extends Args3<A, B, C>> args) {
+    return async(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO), null, null);
   }
 
   // ---------------------------------------------------------------- imap
@@ -230,12 +409,12 @@ public final class DefaultPool implements Pool {
 
   @Override
   public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Stream<? extends T> items) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, AUTO, true, -1);
+    return startStream(fn, items, () -> AUTO, true);
   }
 
   @Override
   public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, checkChunksize(chunksize), true, -1);
+    return startStream(fn, items, () -> checkChunksize(chunksize), true);
   }
 
   @Override
@@ -262,13 +441,13 @@ public final class DefaultPool implements Pool {
 
   @Override
   public <T, R> ResultIterator<R> imapUnordered(Fn<? super T, ? extends R> fn, Stream<? extends T> items) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, AUTO, false, -1);
+    return startStream(fn, items, () -> AUTO, false);
   }
 
   @Override
   public <T, R> ResultIterator<R> imapUnordered(
       Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, checkChunksize(chunksize), false, -1);
+    return startStream(fn, items, () -> checkChunksize(chunksize), false);
   }
 
   // ---------------------------------------------------------------- apply / submit
@@ -467,15 +646,29 @@ public final class DefaultPool implements Pool {
 
   // ---------------------------------------------------------------- plumbing
 
-  private MapCall startMap(String operation, Fn<Object, Object> fn, Iterable<?> items, int chunksize) {
+  /**
+   * Starts a map-like call: checks the arguments, then reads the whole input on the calling thread and
+   * queues the work. A stream was handed over by the caller, so it is closed whatever happens; its
+   * chunk size comes as a supplier so that even a wrong one is found with the stream in hand.
+   */
+  private MapCall startMap(String operation, Object fn, Fn<Object, Object> adapted, Object items, IntSupplier chunksize) {
     Objects.requireNonNull(items, "items");
-    engine.checkAccepting();
-    Object[] all = items instanceof Collection<?> c ? c.toArray() : drain(items.iterator());
+    Object[] all;
+    int size;
+    try (Stream<?> owned = items instanceof Stream<?> stream ? stream : null) {
+      notNull(fn);
+      size = chunksize.getAsInt();
+      engine.checkAccepting();
+      all = owned != null ? owned.toArray()
+          : items instanceof Collection<?> c ? c.toArray()
+          : items instanceof Iterable<?> i ? drain(i.iterator())
+          : drain((Iterator<?>) items);
+    }
     if (all.length == 0) {
       return null;
     }
-    int size = chunksize != AUTO ? chunksize : defaultChunksize(all.length);
-    return MapCall.start(engine, fn, all, size, new CallSpec(operation, timeout, progress, null));
+    return MapCall.start(engine, adapted, all, size != AUTO ? size : defaultChunksize(all.length),
+        new CallSpec(operation, timeout, progress, null));
   }
 
   /** Python's rule: {@code ceil(n / (4 * workers))}. */
@@ -486,6 +679,27 @@ public final class DefaultPool implements Pool {
 
   private MapCall startOne(Fn<Object, Object> fn, Runnable origin) {
     return MapCall.start(engine, fn, new Object[] {null}, 1, new CallSpec("apply", timeout, Progress.OFF, origin));
+  }
+
+  /**
+   * Starts an imap over a stream the caller handed over: a call refused for a wrong argument closes it
+   * too, as a started call does once it has read it or is closed (and as map does).
+   */
+  private <R> ResultIterator<R> startStream(Fn<?, ?> fn, Stream<?> items, IntSupplier chunksize, boolean ordered) {
+    Objects.requireNonNull(items, "items");
+    int size;
+    try {
+      notNull(fn);
+      size = chunksize.getAsInt();
+    } catch (RuntimeException e) {
+      try {
+        items.close();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+    return startStream(fn, items.iterator(), items, size, ordered, -1);
   }
 
   private <R> ResultIterator<R> startStream(

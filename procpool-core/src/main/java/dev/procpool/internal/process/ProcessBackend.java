@@ -127,7 +127,7 @@ public final class ProcessBackend implements Backend {
       return Codec.serialize(settings.initializer());
     } catch (NotSerializableException e) {
       throw new IllegalArgumentException("the initializer cannot be sent to worker processes: it is or captures "
-          + e.getMessage() + ", which is not Serializable", e);
+          + SerializationAdvice.ofFunction(settings.initializer(), e), e);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("the initializer cannot be serialized for worker processes: " + e, e);
     }
@@ -386,7 +386,7 @@ public final class ProcessBackend implements Backend {
           + " serializes to " + bytes.length + " bytes, above the limit of " + Protocol.MAX_PAYLOAD + " bytes per message;"
           + " capture less data in it and pass data as items");
     } catch (NotSerializableException e) {
-      encoded = notSerializable(e);
+      encoded = notSerializable(job.function(), e);
     } catch (IOException | RuntimeException | StackOverflowError e) {
       encoded = new IllegalArgumentException("the function cannot be serialized for a worker process: " + e, e);
     }
@@ -396,15 +396,9 @@ public final class ProcessBackend implements Backend {
     return encoded;
   }
 
-  private static IllegalArgumentException notSerializable(NotSerializableException e) {
-    String culprit = e.getMessage();
-    String fix = culprit != null && culprit.contains("$$Lambda")
-        ? "it is a lambda or method reference whose type is not Serializable: give it a procpool type (Fn, Fn2, Fn3,"
-            + " Task) or another Serializable interface"
-        : "make " + culprit + " Serializable, or capture only serializable values (copy what the task needs into"
-            + " local variables first)";
+  private static IllegalArgumentException notSerializable(Object function, NotSerializableException e) {
     return new IllegalArgumentException("the function cannot be sent to a worker process: it is or captures "
-        + culprit + ", which is not Serializable; " + fix + ", or use a thread pool", e);
+        + SerializationAdvice.ofFunction(function, e) + ", or use a thread pool", e);
   }
 
   private void sweep() {

@@ -723,7 +723,7 @@ final class WorkerProcess implements WorkerControl {
           + Protocol.MAX_PAYLOAD + " bytes per message");
     } catch (NotSerializableException e) {
       return new IllegalArgumentException("item " + index + " cannot be sent to a worker process: it is or contains "
-          + e.getMessage() + ", which is not Serializable; make it Serializable or use a thread pool", e);
+          + SerializationAdvice.ofValue(item, e) + ", or use a thread pool", e);
     } catch (IOException | RuntimeException | StackOverflowError e) {
       return new IllegalArgumentException("item " + index + " (a " + item.getClass().getName()
           + ") cannot be serialized for a worker process: " + e, e);
