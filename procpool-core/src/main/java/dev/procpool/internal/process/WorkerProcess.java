@@ -1171,6 +1171,12 @@ final class WorkerProcess implements WorkerControl {
       WorkerReaper.kill(p); // it closed the connection but lives on: it cannot be used any more
       waitExit(p, 5_000);
     }
+    if (stdout != null) {
+      // What the worker printed last reaches the pool's output before the pool counts the worker gone: a JVM
+      // that exits once its pool is done must not lose it.
+      stdout.awaitEnd(1_000);
+      stderr.awaitEnd(1_000);
+    }
     String how = p.isAlive() ? "did not exit" : ExitStatus.describe(p.exitValue());
     boolean cleanExit = !p.isAlive() && p.exitValue() == 0;
     WorkerReaper.unregister(p);
