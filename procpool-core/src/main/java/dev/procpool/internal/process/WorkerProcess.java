@@ -1,5 +1,6 @@
 package dev.procpool.internal.process;
 
+import dev.procpool.RemoteTaskException;
 import dev.procpool.PoolBuilder.WorkerOutput;
 import dev.procpool.spi.Chunk;
 import dev.procpool.spi.Exit;
