@@ -32,7 +32,7 @@ public interface WorkSource {
   /**
    * Reports that the backend has no worker left and cannot start one now (every member of a cluster has
    * left, say). Each pending call fails with a {@link dev.procpool.NoWorkersException} carrying
-   * {@code why}; the pool takes new calls again as soon as a worker enrols.
+   * {@code why}, blaming no item; the pool goes on taking calls, which run once a worker enrols.
    *
    * @param why what happened to the workers and what to do, for the exception message
    */
