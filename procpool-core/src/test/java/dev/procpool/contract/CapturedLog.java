@@ -30,6 +30,7 @@ public final class CapturedLog implements AutoCloseable {
   public CapturedLog() {
     logger.addHandler(handler);
     logger.setUseParentHandlers(false);
+    LogCapture.CLAIMS.incrementAndGet();
   }
 
   /** The records so far. */
@@ -37,9 +38,17 @@ public final class CapturedLog implements AutoCloseable {
     return records;
   }
 
+  /** The records' messages so far, with their parameters filled in. */
+  public List<String> messages() {
+    return records.stream()
+        .map(r -> r.getParameters() == null ? r.getMessage() : java.text.MessageFormat.format(r.getMessage(), r.getParameters()))
+        .toList();
+  }
+
   @Override
   public void close() {
     logger.removeHandler(handler);
     logger.setUseParentHandlers(parents);
+    LogCapture.CLAIMS.decrementAndGet();
   }
 }

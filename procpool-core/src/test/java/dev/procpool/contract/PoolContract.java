@@ -359,14 +359,18 @@ public abstract class PoolContract {
   @Test
   void anImapIteratorDroppedUnreadIsCancelledSoCloseDoesNotWaitForIt() throws Exception {
     Pool pool = pool(2);
-    openReadOneAndDrop(pool);
-    java.util.concurrent.CompletableFuture<Void> closed = java.util.concurrent.CompletableFuture.runAsync(pool::close);
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      System.gc(); // the iterator is unreachable; a collection lets the pool see it
-      return closed.isDone();
-    });
-    closed.get();
-    assertThat(pool.isTerminated()).isTrue();
+    try (CapturedLog log = new CapturedLog()) {
+      openReadOneAndDrop(pool);
+      java.util.concurrent.CompletableFuture<Void> closed = java.util.concurrent.CompletableFuture.runAsync(pool::close);
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        System.gc(); // the iterator is unreachable; a collection lets the pool see it
+        return closed.isDone();
+      });
+      closed.get();
+      assertThat(pool.isTerminated()).isTrue();
+      assertThat(log.messages()).anySatisfy(m -> assertThat(m)
+          .contains("an imap iterator was dropped before it was read to the end or closed"));
+    }
   }
 
   private static void openReadOneAndDrop(Pool pool) {
@@ -557,10 +561,16 @@ public abstract class PoolContract {
   @Test
   void aCallbackThatThrowsDoesNotBreakThePool() throws Exception {
     Pool pool = pool(2);
-    AsyncResult<Integer> r = pool.applyAsync(() -> 1, v -> {
-      throw new IllegalStateException("callback bug");
-    }, null);
-    assertThat(r.get(Duration.ofSeconds(10))).isEqualTo(1);
+    try (CapturedLog log = new CapturedLog()) {
+      AsyncResult<Integer> r = pool.applyAsync(() -> 1, v -> {
+        throw new IllegalStateException("callback bug");
+      }, null);
+      assertThat(r.get(Duration.ofSeconds(10))).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.records()).anySatisfy(rec -> {
+        assertThat(rec.getMessage()).contains("a callback threw; the pool goes on");
+        assertThat(rec.getThrown()).hasMessage("callback bug");
+      }));
+    }
     CountDownLatch later = new CountDownLatch(1);
     pool.applyAsync(() -> 2, v -> later.countDown(), null);
     assertThat(later.await(10, TimeUnit.SECONDS)).isTrue();
@@ -936,8 +946,11 @@ public abstract class PoolContract {
       }
     };
     Pool pool = track(builder(1).listener(broken).build());
-    assertThat(pool.mapAsync(x -> x + 1, List.of(1, 2, 3), 1).get(20, TimeUnit.SECONDS)).containsExactly(2, 3, 4);
-    assertThat(pool.map(x -> x, List.of(5))).containsExactly(5);
+    try (CapturedLog log = new CapturedLog()) {
+      assertThat(pool.mapAsync(x -> x + 1, List.of(1, 2, 3), 1).get(20, TimeUnit.SECONDS)).containsExactly(2, 3, 4);
+      assertThat(pool.map(x -> x, List.of(5))).containsExactly(5);
+      assertThat(log.records()).anySatisfy(r -> assertThat(r.getThrown()).hasMessage("listener bug"));
+    }
   }
 
   @Test
