@@ -124,6 +124,7 @@ final class MapCall extends Call {
   @Override
   void abort(RuntimeException reason) {
     markCancelled();
+    announceFinished();
     done.completeExceptionally(reason);
     finish();
   }
