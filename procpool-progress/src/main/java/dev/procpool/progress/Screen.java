@@ -27,8 +27,9 @@ import java.util.logging.Logger;
  *       the cursor never moves up, so nothing printed before it can be overwritten.
  *   <li>While bars show, {@link System#out} (when it goes to the same terminal) and {@link System#err}
  *       pass through {@link ScreenStream}: the live line is erased, the program's bytes are written
- *       as they are, and the line comes back below them once their line is complete. While the
- *       program's last line is incomplete (a prompt, a {@code print} without newline), no bar is drawn.
+ *       as they are, and the line comes back below them once their line is complete (during a burst
+ *       of output, on the next tick). While the program's last line is incomplete (a prompt, a
+ *       {@code print} without newline), no bar is drawn.
  *   <li>A call's bar starts on a line of its own: if the program's last line might be incomplete, a
  *       new line is started first (zsh's PROMPT_SP way: as many spaces as the terminal is wide, then
  *       {@code \r}, which wraps to a new line only if the cursor was not at the start of one).
@@ -42,6 +43,11 @@ import java.util.logging.Logger;
 final class Screen {
   private static final long TICK_MILLIS = 100;
   private static final long WIDTH_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
+  /**
+   * After the program's output the bar comes back at once, unless it was drawn this recently: then on
+   * the next tick, so that a burst of log lines costs one write each, not three, and does not flicker.
+   */
+  private static final long REDRAW_AFTER_OUTPUT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final byte[] ERASE = "\r\u001b[K".getBytes(Charset.forName("US-ASCII"));
 
   private static Screen instance;
@@ -60,6 +66,7 @@ final class Screen {
   private final List<CallProgress> calls = new ArrayList<>();
   /** The live line on screen, with the cursor at its end; null when none is. */
   private String shown;
+  private long drawnAt = System.nanoTime() - REDRAW_AFTER_OUTPUT_NANOS;
   private Position position = Position.UNKNOWN;
   private int width = -1;
   /** When the width was asked; a small loop of calls with bars asks once, not once per call. */
@@ -170,7 +177,9 @@ final class Screen {
       target.write(b, off, len);
       target.flush(); // on the terminal before the live line comes back
       position = b[off + len - 1] == '\n' ? Position.LINE_START : Position.MID_LINE;
-      redraw();
+      if (System.nanoTime() - drawnAt >= REDRAW_AFTER_OUTPUT_NANOS) {
+        redraw();
+      }
     } finally {
       lock.unlock();
     }
@@ -273,6 +282,7 @@ final class Screen {
     if (!text.equals(shown)) {
       write("\r" + text + "\u001b[K");
       shown = text;
+      drawnAt = System.nanoTime();
     }
   }
 
