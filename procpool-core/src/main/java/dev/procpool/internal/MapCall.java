@@ -129,6 +129,7 @@ final class MapCall extends Call {
   @Override
   void abort(RuntimeException reason) {
     markCancelled();
+    announceFinished();
     done.completeExceptionally(reason);
     finish();
   }
