@@ -95,7 +95,7 @@ final class PythonSide {
       return run("info", 1);
     } catch (IOException e) {
       throw new IOException("cannot run the Python side with " + python + ": " + e.getMessage()
-          + "\nPass a CPython 3 interpreter with --python EXE.", e);
+          + "\nCheck --python EXE (a CPython 3 interpreter) and --peers (its message above names the known peers).", e);
     }
   }
 
