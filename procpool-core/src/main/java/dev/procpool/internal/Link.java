@@ -37,8 +37,15 @@ final class Link implements WorkerLink {
   private volatile int holding;
   private volatile boolean holdsIsolated;
   private volatile boolean ready;
-  /** When it last reported anything about its chunks (System.nanoTime). */
-  private volatile long lastReport = System.nanoTime();
+  /**
+   * Counts its reports, so that the frozen-worker watch can tell whether it said anything since its last
+   * look without a clock read per report (a lost increment between two threads still changes the count).
+   */
+  private volatile long reports;
+  /** What the watch saw last, and when the count last changed (guarded by this). */
+  private long reportsSeen = -1;
+  private long lastReport = System.nanoTime();
+  private final StatsRecorder.Row statsRow;
   /** Items it completed or failed since it was ready: a worker that dies before its first is a crash loop. */
   private volatile long outcomes;
 
@@ -47,6 +54,7 @@ final class Link implements WorkerLink {
     this.id = id;
     this.control = control;
     this.maxTasks = control.recycledAsOne() ? maxTasks : 0;
+    this.statsRow = engine.stats.row(id);
   }
 
   @Override
@@ -124,7 +132,7 @@ final class Link implements WorkerLink {
   public void started(Chunk chunk) {
     WorkChunk c = (WorkChunk) chunk;
     c.started = true;
-    lastReport = System.nanoTime();
+    reports++;
   }
 
   @Override
@@ -132,36 +140,36 @@ final class Link implements WorkerLink {
     WorkChunk c = (WorkChunk) chunk;
     c.running = offset;
     c.started = true;
-    lastReport = System.nanoTime();
+    reports++;
   }
 
   @Override
   public void completed(Chunk chunk, int offset, List<?> results) {
     WorkChunk c = (WorkChunk) chunk;
-    lastReport = System.nanoTime();
+    reports++;
     if (results.isEmpty()) {
       return;
     }
     outcomes += results.size();
     c.reported += results.size();
-    engine.stats.tasks(id, results.size()); // before the results: a caller that reads stats() right after sees them
+    StatsRecorder.tasks(statsRow, results.size()); // before the results: stats() right after the call counts them
     c.call.onResults(c.firstIndex() + offset, results);
   }
 
   @Override
   public void failed(Chunk chunk, int offset, Throwable error) {
     WorkChunk c = (WorkChunk) chunk;
-    lastReport = System.nanoTime();
+    reports++;
     outcomes++;
     c.reported++;
-    engine.stats.tasks(id, 1);
+    StatsRecorder.tasks(statsRow, 1);
     c.call.onFailure(c.firstIndex() + offset, error, false);
   }
 
   @Override
   public void finished(Chunk chunk) {
     WorkChunk c = (WorkChunk) chunk;
-    lastReport = System.nanoTime();
+    reports++;
     if (!release(c)) {
       return;
     }
@@ -179,7 +187,7 @@ final class Link implements WorkerLink {
   @Override
   public void handBack(Chunk chunk, String why) {
     WorkChunk c = (WorkChunk) chunk;
-    lastReport = System.nanoTime();
+    reports++;
     if (release(c)) {
       engine.settler.handedBack(c, why);
     }
@@ -188,7 +196,7 @@ final class Link implements WorkerLink {
   @Override
   public void timedOut(Chunk chunk, int offset) {
     WorkChunk c = (WorkChunk) chunk;
-    lastReport = System.nanoTime();
+    reports++;
     if (release(c)) {
       engine.settler.timedOut(c, offset);
     }
@@ -279,6 +287,11 @@ final class Link implements WorkerLink {
   synchronized String frozen(long now) {
     if (gone || stopRequested) {
       return null;
+    }
+    long count = reports;
+    if (count != reportsSeen) {
+      reportsSeen = count;
+      lastReport = now; // within one period of the watch: precise enough for a limit of seconds
     }
     for (WorkChunk c : held) {
       java.time.Duration timeout = c.call.taskTimeout();

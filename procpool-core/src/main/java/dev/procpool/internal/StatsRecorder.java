@@ -12,7 +12,8 @@ final class StatsRecorder {
   private final long startNanos = System.nanoTime();
   private final ConcurrentSkipListMap<Integer, Row> rows = new ConcurrentSkipListMap<>();
 
-  private static final class Row {
+  /** One worker's figures; a worker's link keeps its row, so that counting takes no lookup. */
+  static final class Row {
     final int id;
     long readyAt;
     long startupNanos;
@@ -52,11 +53,15 @@ final class StatsRecorder {
   }
 
   /** The worker reported outcomes of {@code items} items. */
-  void tasks(int workerId, int items) {
-    Row row = row(workerId, System.nanoTime());
+  static void tasks(Row row, int items) {
     synchronized (row) {
       row.tasks += items;
     }
+  }
+
+  /** The row of a worker, made when it is first heard of. */
+  Row row(int workerId) {
+    return row(workerId, System.nanoTime());
   }
 
   void activity(int workerId, long busyNanos, long bytesIn, long bytesOut) {
