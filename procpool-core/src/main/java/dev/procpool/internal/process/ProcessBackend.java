@@ -65,8 +65,11 @@ public final class ProcessBackend implements Backend {
    *
    * @param settings the pool's worker settings
    * @param options the process options from the builder
+   * @throws IllegalStateException if this JVM runs a program from its source file, whose classes no
+   *     worker JVM can load
    */
   public ProcessBackend(WorkerSettings settings, ProcessOptions options) {
+    SourceLauncher.requireCompiledProgram();
     this.settings = settings;
     this.options = options;
     ClassLoader context = Thread.currentThread().getContextClassLoader();
