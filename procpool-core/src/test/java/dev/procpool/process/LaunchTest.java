@@ -79,6 +79,19 @@ class LaunchTest {
   }
 
   @Test
+  void aClassPathTooLongForOneArgumentGoesInAnArgumentFile() {
+    Path[] extra = new Path[400];
+    for (int i = 0; i < extra.length; i++) {
+      extra[i] = tmp.resolve("a directory with a \"long\" name, number " + i);
+    }
+    try (Pool pool = Pool.builder().processes(1).extraClasspath(extra).build()) {
+      String classPath = pool.apply(() -> System.getProperty("java.class.path"));
+      assertThat(classPath.length()).isGreaterThan(16_000);
+      assertThat(classPath).endsWith(extra[extra.length - 1].toString());
+    }
+  }
+
+  @Test
   void fromASourceFileTheBuilderSaysWhyNotOnce() throws Exception {
     Path source = Files.writeString(tmp.resolve("Hello.java"), String.join("\n",
         "import dev.procpool.Pool;",

@@ -61,9 +61,9 @@ final class WorkerLauncher {
       classpath.add(p.toAbsolutePath().toString());
     }
     StringBuilder inShort = new StringBuilder();
-    for (int i = 0; i < paths.size(); i += 2) {
-      inShort.append(paths.get(i)).append(" <").append(paths.get(i + 1).split(",|" + File.pathSeparator).length)
-          .append(" entries> ");
+    for (int i = 0; i < paths.size(); i += 2) { // option, value: a path, or --add-modules' names
+      int entries = paths.get(i + 1).split(",|" + File.pathSeparator).length;
+      inShort.append(paths.get(i)).append(" <").append(entries).append(" entries> ");
     }
     if (!classpath.isEmpty()) {
       paths.add("-cp");
