@@ -33,7 +33,9 @@ import java.util.stream.Stream;
  *
  * <h2>How work is split</h2>
  * Items travel in chunks; the function travels once per call. {@code map}, {@code starmap} and their
- * async forms read the whole input first and, unless told, use Python's chunk size
+ * async forms take an {@link Iterable}, an {@link Iterator} or a {@link Stream}, read the whole input on
+ * the calling thread before the work starts (closing a stream as soon as it is read, or at once if the
+ * call is refused) and, unless told, use Python's chunk size
  * {@code ceil(n / (4 * workers))}. {@code imap} and {@code imapUnordered} are lazy: unless told, their
  * chunks start at 1 item and adapt to the measured task time (joblib's {@code batch_size='auto'}:
  * they grow while a chunk holds less than about 0.2 s of work, up to 1024 items, and shrink when tasks
@@ -60,11 +62,24 @@ import java.util.stream.Stream;
  * <h2>Misuse</h2>
  * A null function or input throws {@link NullPointerException}; a chunk size below 1 throws
  * {@link IllegalArgumentException}; any call after {@code shutdown()} or {@code terminate()} throws
- * {@link java.util.concurrent.RejectedExecutionException} ("pool is not running").
+ * {@link java.util.concurrent.RejectedExecutionException} ("pool is not running"). These are checked
+ * before any of the input is read. An exception the input itself throws while {@code map} or
+ * {@code starmap} reads it reaches the caller unchanged.
  *
  * <p>Pools are thread-safe: any number of threads may call any method at once.
  */
 public interface Pool extends ExecutorService, AutoCloseable {
+
+  /**
+   * Creates a pool of one thread per CPU in this JVM ({@link Runtime#availableProcessors()}, which
+   * honours a container's CPU limit), for work that is safe to share a JVM. The same as
+   * {@code Pool.builder().build()}.
+   *
+   * @return a running pool
+   */
+  static Pool threads() {
+    return builder().threads().build();
+  }
 
   /**
    * Creates a pool of {@code workers} threads in this JVM, for work that is safe to share a JVM.
@@ -75,6 +90,17 @@ public interface Pool extends ExecutorService, AutoCloseable {
    */
   static Pool threads(int workers) {
     return builder().threads(workers).build();
+  }
+
+  /**
+   * Creates a pool of one worker JVM per CPU ({@link Runtime#availableProcessors()}, which honours a
+   * container's CPU limit, as Python 3.13's {@code os.process_cpu_count()} does): Python's
+   * {@code Pool()}. Everything {@link #processes(int)} says applies.
+   *
+   * @return a running pool; its workers are still starting
+   */
+  static Pool processes() {
+    return builder().processes().build();
   }
 
   /**
@@ -350,6 +376,489 @@ public interface Pool extends ExecutorService, AutoCloseable {
       Fn3<? super A, ? super B, ? super C, ? extends R> fn,
       Iterable<? extends Args3<A, B, C>> args);
 
+  // ---------------------------------------------------------------- map and starmap over an Iterator or a Stream
+
+  /**
+   * Like {@link #map(Fn, Iterable)} over an iterator: reads it to its end on the calling thread before
+   * the work starts, so it must be finite (for an infinite one, use {@link #imap(Fn, Iterator)}). Uses
+   * chunks of {@code ceil(n / (4 * workers))} items.
+   *
+   * @param fn the function
+   * @param items the input, read completely before work starts
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the results, one per item, in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item; work not started is cancelled
+   */
+  <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterator<? extends T> items);
+
+  /**
+   * Like {@link #map(Fn, Iterator)} with an explicit chunk size.
+   *
+   * @param fn the function
+   * @param items the input, read completely before work starts
+   * @param chunksize items per chunk, at least 1
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the results in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1} (nothing is read)
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item
+   */
+  <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterator<? extends T> items, int chunksize);
+
+  /**
+   * Like {@link #map(Fn, Iterable)} over a stream: reads it to its end on the calling thread and closes
+   * it before the work starts, so it must be finite (for an infinite one, use
+   * {@link #imap(Fn, Stream)}). The stream is closed whatever happens: also when the arguments are
+   * wrong or the pool is not running (then nothing is read), and when the stream throws while it is
+   * read (its exception reaches the caller). Uses chunks of {@code ceil(n / (4 * workers))} items.
+   *
+   * <pre>{@code
+   * try (Stream<String> lines = Files.lines(log)) {       // the try is optional: map closes it
+   *   List<Entry> entries = pool.map(Entry::parse, lines);
+   * }
+   * }</pre>
+   *
+   * @param fn the function
+   * @param items the input, read completely and closed before work starts
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the results, one per item, in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item; work not started is cancelled
+   */
+  <T, R> List<R> map(Fn<? super T, ? extends R> fn, Stream<? extends T> items);
+
+  /**
+   * Like {@link #map(Fn, Stream)} with an explicit chunk size.
+   *
+   * @param fn the function
+   * @param items the input, read completely and closed before work starts
+   * @param chunksize items per chunk, at least 1
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the results in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1} (the stream is closed unread)
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item
+   */
+  <T, R> List<R> map(Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize);
+
+  /**
+   * Python's {@code map_async} over an iterator: like {@link #map(Fn, Iterator)} without waiting for
+   * the results. The iterator is read to its end before this method returns.
+   *
+   * @param fn the function
+   * @param items the input, read completely before this method returns
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the pending list of results
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Iterator<? extends T> items);
+
+  /**
+   * Python's {@code map_async} over an iterator, with a chunk size.
+   *
+   * @param fn the function
+   * @param items the input, read completely before this method returns
+   * @param chunksize items per chunk, at least 1
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the pending list of results
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1}
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn, Iterator<? extends T> items, int chunksize);
+
+  /**
+   * Python's {@code map_async} over an iterator, with callbacks, which run on the pool's result thread
+   * before the result becomes ready.
+   *
+   * @param fn the function
+   * @param items the input, read completely before this method returns
+   * @param callback called with the whole list on success, may be null
+   * @param errorCallback called with the first failure (the task's own exception) otherwise, may be
+   *     null
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the pending list of results
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Iterator<? extends T> items,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback);
+
+  /**
+   * Python's {@code map_async} over an iterator, with a chunk size and callbacks.
+   *
+   * @param fn the function
+   * @param items the input, read completely before this method returns
+   * @param chunksize items per chunk, at least 1
+   * @param callback called with the whole list on success, may be null
+   * @param errorCallback called with the first failure otherwise, may be null
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the pending list of results
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1}
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Iterator<? extends T> items,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback);
+
+  /**
+   * Python's {@code map_async} over a stream: like {@link #map(Fn, Stream)} without waiting for the
+   * results. The stream is read to its end and closed before this method returns, whatever happens.
+   *
+   * @param fn the function
+   * @param items the input, read completely and closed before this method returns
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the pending list of results
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Stream<? extends T> items);
+
+  /**
+   * Python's {@code map_async} over a stream, with a chunk size.
+   *
+   * @param fn the function
+   * @param items the input, read completely and closed before this method returns
+   * @param chunksize items per chunk, at least 1
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the pending list of results
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1} (the stream is closed unread)
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize);
+
+  /**
+   * Python's {@code map_async} over a stream, with callbacks, which run on the pool's result thread
+   * before the result becomes ready.
+   *
+   * @param fn the function
+   * @param items the input, read completely and closed before this method returns
+   * @param callback called with the whole list on success, may be null
+   * @param errorCallback called with the first failure (the task's own exception) otherwise, may be
+   *     null
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the pending list of results
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Stream<? extends T> items,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback);
+
+  /**
+   * Python's {@code map_async} over a stream, with a chunk size and callbacks.
+   *
+   * @param fn the function
+   * @param items the input, read completely and closed before this method returns
+   * @param chunksize items per chunk, at least 1
+   * @param callback called with the whole list on success, may be null
+   * @param errorCallback called with the first failure otherwise, may be null
+   * @param <T> the item type
+   * @param <R> the result type
+   * @return the pending list of results
+   * @throws NullPointerException if {@code fn} or {@code items} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1} (the stream is closed unread)
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Stream<? extends T> items,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback);
+
+  /**
+   * Python's {@code starmap} over an iterator of pairs, read to its end before the work starts (see
+   * {@link #map(Fn, Iterator)}).
+   *
+   * @param fn the function
+   * @param args the argument pairs, built with {@link Args#of(Object, Object)}
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <R> the result type
+   * @return the results in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item
+   */
+  <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Iterator<? extends Args2<A, B>> args);
+
+  /**
+   * Python's {@code starmap} over an iterator of pairs, with a chunk size.
+   *
+   * @param fn the function
+   * @param args the argument pairs, read completely before work starts
+   * @param chunksize items per chunk, at least 1
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <R> the result type
+   * @return the results in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1}
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item
+   */
+  <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Iterator<? extends Args2<A, B>> args, int chunksize);
+
+  /**
+   * Python's {@code starmap} over an iterator of triples, read to its end before the work starts.
+   *
+   * @param fn the function
+   * @param args the argument triples, built with {@link Args#of(Object, Object, Object)}
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <C> the third argument type
+   * @param <R> the result type
+   * @return the results in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item
+   */
+  <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn,
+      Iterator<? extends Args3<A, B, C>> args);
+
+  /**
+   * Python's {@code starmap} over an iterator of triples, with a chunk size.
+   *
+   * @param fn the function
+   * @param args the argument triples, read completely before work starts
+   * @param chunksize items per chunk, at least 1
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <C> the third argument type
+   * @param <R> the result type
+   * @return the results in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1}
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item
+   */
+  <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn,
+      Iterator<? extends Args3<A, B, C>> args,
+      int chunksize);
+
+  /**
+   * Python's {@code starmap} over a stream of pairs, read to its end and closed before the work starts,
+   * and closed whatever happens (see {@link #map(Fn, Stream)}).
+   *
+   * @param fn the function
+   * @param args the argument pairs, built with {@link Args#of(Object, Object)}
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <R> the result type
+   * @return the results in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item
+   */
+  <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Stream<? extends Args2<A, B>> args);
+
+  /**
+   * Python's {@code starmap} over a stream of pairs, with a chunk size.
+   *
+   * @param fn the function
+   * @param args the argument pairs, read completely and closed before work starts
+   * @param chunksize items per chunk, at least 1
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <R> the result type
+   * @return the results in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1} (the stream is closed unread)
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item
+   */
+  <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Stream<? extends Args2<A, B>> args, int chunksize);
+
+  /**
+   * Python's {@code starmap} over a stream of triples, read to its end and closed before the work
+   * starts, and closed whatever happens.
+   *
+   * @param fn the function
+   * @param args the argument triples, built with {@link Args#of(Object, Object, Object)}
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <C> the third argument type
+   * @param <R> the result type
+   * @return the results in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item
+   */
+  <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn,
+      Stream<? extends Args3<A, B, C>> args);
+
+  /**
+   * Python's {@code starmap} over a stream of triples, with a chunk size.
+   *
+   * @param fn the function
+   * @param args the argument triples, read completely and closed before work starts
+   * @param chunksize items per chunk, at least 1
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <C> the third argument type
+   * @param <R> the result type
+   * @return the results in input order (a new mutable list)
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1} (the stream is closed unread)
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   * @throws TaskFailedException on the first failed item
+   */
+  <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn,
+      Stream<? extends Args3<A, B, C>> args,
+      int chunksize);
+
+  /**
+   * Python's {@code starmap_async} over an iterator of pairs, read to its end before this method
+   * returns.
+   *
+   * @param fn the function
+   * @param args the argument pairs
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <R> the result type
+   * @return the pending results
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn, Iterator<? extends Args2<A, B>> args);
+
+  /**
+   * Python's {@code starmap_async} over an iterator of pairs, with a chunk size and callbacks.
+   *
+   * @param fn the function
+   * @param args the argument pairs, read completely before this method returns
+   * @param chunksize items per chunk, at least 1
+   * @param callback called with the whole list on success, may be null
+   * @param errorCallback called with the first failure otherwise, may be null
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <R> the result type
+   * @return the pending results
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1}
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn,
+      Iterator<? extends Args2<A, B>> args,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback);
+
+  /**
+   * Python's {@code starmap_async} over an iterator of triples, read to its end before this method
+   * returns.
+   *
+   * @param fn the function
+   * @param args the argument triples
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <C> the third argument type
+   * @param <R> the result type
+   * @return the pending results
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <A, B, C, R> AsyncResult<List<R>> starmapAsync(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn,
+      Iterator<? extends Args3<A, B, C>> args);
+
+  /**
+   * Python's {@code starmap_async} over a stream of pairs, read to its end and closed before this
+   * method returns, whatever happens.
+   *
+   * @param fn the function
+   * @param args the argument pairs
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <R> the result type
+   * @return the pending results
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn, Stream<? extends Args2<A, B>> args);
+
+  /**
+   * Python's {@code starmap_async} over a stream of pairs, with a chunk size and callbacks.
+   *
+   * @param fn the function
+   * @param args the argument pairs, read completely and closed before this method returns
+   * @param chunksize items per chunk, at least 1
+   * @param callback called with the whole list on success, may be null
+   * @param errorCallback called with the first failure otherwise, may be null
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <R> the result type
+   * @return the pending results
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws IllegalArgumentException if {@code chunksize < 1} (the stream is closed unread)
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn,
+      Stream<? extends Args2<A, B>> args,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback);
+
+  /**
+   * Python's {@code starmap_async} over a stream of triples, read to its end and closed before this
+   * method returns, whatever happens.
+   *
+   * @param fn the function
+   * @param args the argument triples
+   * @param <A> the first argument type
+   * @param <B> the second argument type
+   * @param <C> the third argument type
+   * @param <R> the result type
+   * @return the pending results
+   * @throws NullPointerException if {@code fn} or {@code args} is null
+   * @throws java.util.concurrent.RejectedExecutionException if the pool is not running
+   */
+  <A, B, C, R> AsyncResult<List<R>> starmapAsync(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn,
+      Stream<? extends Args3<A, B, C>> args);
+
   // ---------------------------------------------------------------- imap
 
   /**
@@ -402,8 +911,9 @@ public interface Pool extends ExecutorService, AutoCloseable {
       Fn<? super T, ? extends R> fn, Iterator<? extends T> items, int chunksize);
 
   /**
-   * Python's {@code imap} over a stream, which may be infinite; the stream is closed with the
-   * iterator.
+   * Python's {@code imap} over a stream, which may be infinite. The stream is closed once it is read
+   * to its end or the iterator is closed, and at once if the call is refused (a wrong argument, a pool
+   * that is not running).
    *
    * @param fn the function
    * @param items the input
@@ -475,7 +985,8 @@ public interface Pool extends ExecutorService, AutoCloseable {
       Fn<? super T, ? extends R> fn, Iterator<? extends T> items, int chunksize);
 
   /**
-   * Python's {@code imap_unordered} over a stream, which may be infinite.
+   * Python's {@code imap_unordered} over a stream, which may be infinite; closed as
+   * {@link #imap(Fn, Stream)} closes it.
    *
    * @param fn the function
    * @param items the input

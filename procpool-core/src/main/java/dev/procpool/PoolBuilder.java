@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>{@code
  * Pool pool = Pool.builder()
  *     .threads(4)
- *     .initializer(() -> { NativeLib.load(); return null; })
+ *     .initializer(() -> NativeLib.load())
  *     .maxTasksPerChild(1_000)
  *     .taskTimeout(Duration.ofMinutes(1))
  *     .build();
@@ -85,6 +85,18 @@ public final class PoolBuilder {
   }
 
   /**
+   * Runs the work on one thread per CPU in this JVM ({@link Runtime#availableProcessors()}, read now):
+   * Python's {@code Pool()} without {@code processes}, on threads. This is also the default when no
+   * backend is chosen.
+   *
+   * @return this builder
+   * @throws IllegalStateException if a backend was already chosen
+   */
+  public PoolBuilder threads() {
+    return threads(Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
    * Runs the work on {@code workers} threads in this JVM. This is the default backend, with
    * {@code Runtime.availableProcessors()} workers.
    *
@@ -98,6 +110,17 @@ public final class PoolBuilder {
     chooseBackend("threads(" + workers + ")", ThreadBackend::new);
     this.workers = workers;
     return this;
+  }
+
+  /**
+   * Runs the work on one worker JVM per CPU ({@link Runtime#availableProcessors()}, read now): Python's
+   * {@code Pool()} without {@code processes}. Everything {@link #processes(int)} says applies.
+   *
+   * @return this builder
+   * @throws IllegalStateException if a backend was already chosen
+   */
+  public PoolBuilder processes() {
+    return processes(Runtime.getRuntime().availableProcessors());
   }
 
   /**
@@ -301,10 +324,15 @@ public final class PoolBuilder {
   /**
    * Runs {@code initializer} once in every worker before its first task, Python's
    * {@code initializer}. If it throws, the pool does not restart workers forever as Python does: the
-   * pending and later work fails with {@link WorkerStartException}. Default: none.
+   * pending and later work fails with {@link WorkerStartException}. For worker processes it must be
+   * serializable (a lambda is, when what it captures is). Default: none.
+   *
+   * <p>A lambda that returns nothing, {@code () -> init(x)}, resolves to {@link #initializer(Action)};
+   * one that returns a value, or a {@code Task} variable, resolves here. Both do the same.
    *
    * @param initializer the task to run; its result is ignored
    * @return this builder
+   * @throws NullPointerException if {@code initializer} is null
    * @throws IllegalStateException if already set
    */
   public PoolBuilder initializer(Task<?> initializer) {
@@ -312,6 +340,21 @@ public final class PoolBuilder {
     requireUnset("initializer", this.initializer);
     this.initializer = initializer;
     return this;
+  }
+
+  /**
+   * Runs {@code initializer} once in every worker before its first task, Python's
+   * {@code initializer}, for an initializer that returns nothing:
+   * {@code .initializer(() -> NativeLib.load(dir))} or {@code .initializer(Models::warmUp)}, without
+   * {@code return null;}. Otherwise the same as {@link #initializer(Task)}. Default: none.
+   *
+   * @param initializer the action to run
+   * @return this builder
+   * @throws NullPointerException if {@code initializer} is null
+   * @throws IllegalStateException if already set
+   */
+  public PoolBuilder initializer(Action initializer) {
+    return initializer((Task<?>) initializer);
   }
 
   /**
@@ -488,6 +531,7 @@ public final class PoolBuilder {
         readAhead == null ? 4 * workers : readAhead,
         readAhead == null ? READ_AHEAD_ITEMS_PER_WORKER * workers : 0,
         retries == null ? 0 : retries,
+        settings.maxTasksPerWorker(),
         taskTimeout,
         listener,
         progress == null ? Progress.OFF : progress);

@@ -9,7 +9,9 @@ package dev.procpool;
  *       and {@link TaskTimeoutException} say the worker died or the task ran out of time;
  *   <li>{@link InputFailedException}: the caller's input iterator threw;
  *   <li>{@link WorkerStartException}: a worker could not be started or its initializer failed;
- *   <li>{@link PoolTerminatedException}: the pool was terminated before the work completed.
+ *   <li>{@link PoolTerminatedException}: the pool was terminated before the work completed;
+ *   <li>{@link NoWorkersException}: the backend lost every worker and cannot start one now;
+ *   <li>{@link CallStartException}: a call could not start in the caller's JVM.
  * </ul>
  *
  * Misuse of the API is reported with the JDK's own exceptions ({@link IllegalArgumentException},

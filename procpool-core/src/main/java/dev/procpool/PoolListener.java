@@ -33,7 +33,10 @@ public interface PoolListener {
   default void progressed(CallProgress call) {}
 
   /**
-   * The call is over: all items done, failed fast, cancelled, closed or terminated.
+   * The call is over: all items done, failed fast, cancelled, closed or terminated. Called once, and
+   * before the caller learns it: before {@code map} returns or throws, before an {@code imap} iterator's
+   * {@code hasNext()} says there is no more, before {@code close()} returns. So what a listener prints
+   * comes before what the caller prints next.
    *
    * @param call the call's progress
    */

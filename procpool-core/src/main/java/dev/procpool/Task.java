@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
  * AsyncResult<String> r = pool.applyAsync(() -> expensiveReport());
  * }</pre>
  *
- * @param <R> the result type; use {@code Task<Void>} and return {@code null} for side effects only
+ * @param <R> the result type; for side effects only, an {@link Action} needs no {@code return null;}
  */
 @FunctionalInterface
 public interface Task<R> extends Callable<R>, Serializable {}

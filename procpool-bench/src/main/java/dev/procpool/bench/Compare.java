@@ -3,9 +3,12 @@ package dev.procpool.bench;
 import dev.procpool.AsyncResult;
 import dev.procpool.Pool;
 import dev.procpool.ResultIterator;
+import dev.procpool.bench.PythonSide.Figure;
+import dev.procpool.bench.PythonSide.PeerFigure;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,29 +22,40 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
- * The comparison of issue 4: workloads 1 to 8 in procpool and in Python's {@code multiprocessing},
+ * The comparison of issues 4 and 13: workloads 1 to 8 in procpool and in Python's process pools,
  * interleaved in one run (each workload runs in procpool, then at once in Python, started from here), and
- * against {@code ExecutorService.invokeAll} and parallel streams for the threads backend. Prints one
- * table and writes it as JSON and CSV. Not a test: nothing is asserted; the targets are only reported.
+ * against {@code ExecutorService.invokeAll} and parallel streams for the threads backend. The Python side
+ * ({@code python/compare.py}) runs every peer that can do a workload: {@code multiprocessing.Pool} with
+ * fork and with spawn, {@code ProcessPoolExecutor}, joblib (loky backend), loky's reusable executor and
+ * pebble, the last three when installed; each row compares procpool with the best of them and names it.
+ * Prints one table and writes it as Markdown, JSON and CSV, with every peer's figures. Not a test: nothing
+ * is asserted; the targets are only reported.
  *
  * <pre>
  * mvn -q install -DskipTests &amp;&amp; mvn -q -pl procpool-bench exec:java
  * mvn -q -pl procpool-bench exec:java -Dexec.args="--only w2,w6 --reps 3 --out /tmp/bench"
+ * mvn -q -pl procpool-bench exec:java -Dexec.args="--quick --only w3 --peers pool-fork,pebble"
  * </pre>
  *
  * <p>Options: {@code --reps N} timed repetitions per figure (default 5; 3 for workloads 2 and 5), {@code --only
- * w1,w2,...} a subset, {@code --out DIR} where {@code compare.json} and {@code compare.csv} go (default
- * {@code procpool-bench/target}), {@code --python EXE} (default {@code python3}), {@code --w8-items N}.
+ * w1,w2,...} a subset, {@code --out DIR} where {@code compare.{md,json,csv}} and {@code compare-peers.csv} go
+ * (default {@code procpool-bench/target}), {@code --python EXE} (default {@value PythonSide#PREFERRED_PYTHON} when it
+ * exists, Debian's optimized build, else {@code python3} on the PATH), {@code --peers ID,...} the Python peers
+ * (default all; see compare.py), {@code --w8-items N}, and {@code --quick}: a smoke run whose figures are not
+ * for quoting (1 repetition, 1 untimed run in Java, 1M items in workload 8, unless given).
  * Figures are medians. Before a throughput figure's repetitions, Java runs {@value #JAVA_WARMUP} untimed
  * ones (the JIT compiles the pool's and the workers' hot paths), Python one (workload 6 is cold by
  * definition: every repetition is a new JVM or interpreter).
@@ -59,9 +73,17 @@ public final class Compare {
   /** The least time the untimed runs of a throughput figure take together. */
   private static final double JAVA_WARMUP_SECONDS = 3;
 
-  /** One line of the table. {@code higherIsBetter} decides which way the ratio reads. */
+  /**
+   * One line of the table: procpool's figure against {@code other}, the best of {@code peers} (or a Java
+   * baseline, then {@code peers} is empty). {@code higherIsBetter} decides which way the ratio reads.
+   */
   record Row(String workload, String what, String unit, double procpool, String against, double other,
-      boolean higherIsBetter, String target, Boolean met) {
+      boolean higherIsBetter, String target, Boolean met, List<PeerFigure> peers) {
+    Row(String workload, String what, String unit, double procpool, String against, double other,
+        boolean higherIsBetter, String target, Boolean met) {
+      this(workload, what, unit, procpool, against, other, higherIsBetter, target, met, List.of());
+    }
+
     double ratio() {
       if (Double.isNaN(other) || other == 0 || procpool == 0) {
         return Double.NaN;
@@ -70,20 +92,28 @@ public final class Compare {
     }
   }
 
+  /** Whether a row meets its target, given procpool's figure and the best peer's. */
+  @FunctionalInterface
+  interface Target {
+    boolean met(double procpool, double peer);
+  }
+
   private final List<Row> rows = new ArrayList<>();
   private final Map<String, Object> raw = new LinkedHashMap<>();
   private final Path benchDir;
-  private final Path script;
-  private final String python;
+  private final PythonSide python;
   private final Integer repsOption;
+  private final boolean quick;
   private final long w8Items;
   private final String javaClasspath;
+  /** The peers the Python side can run, by id: their labels and versions, in the script's order. */
+  private Map<String, Object> peerInfo = Map.of();
 
-  private Compare(Path benchDir, String python, Integer reps, long w8Items) {
+  private Compare(Path benchDir, String pythonExe, String peers, Integer reps, boolean quick, long w8Items) {
     this.benchDir = benchDir;
-    this.script = benchDir.resolve("python").resolve("compare.py");
-    this.python = python;
+    this.python = new PythonSide(pythonExe, benchDir.resolve("python").resolve("compare.py"), peers);
     this.repsOption = reps;
+    this.quick = quick;
     this.w8Items = w8Items;
     this.javaClasspath = childClasspath();
   }
@@ -98,22 +128,32 @@ public final class Compare {
     Integer reps = null;
     Set<String> only = new LinkedHashSet<>(List.of("w1", "w2", "w3", "w4", "w5", "w6", "w8"));
     Path out = null;
-    String python = "python3";
-    long w8Items = 10_000_000L;
+    String python = null;
+    String peers = null;
+    boolean quick = false;
+    Long w8Items = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--reps" -> reps = Integer.parseInt(args[++i]);
-        case "--only" -> only = new LinkedHashSet<>(List.of(args[++i].toLowerCase(Locale.ROOT).split(",")));
-        case "--out" -> out = Path.of(args[++i]);
-        case "--python" -> python = args[++i];
-        case "--w8-items" -> w8Items = Long.parseLong(args[++i]);
-        default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + "; options: --reps N, --only w1,w2,..., --out DIR, --python EXE, --w8-items N");
+        case "--reps" -> reps = Integer.parseInt(value(args, i++));
+        case "--only" -> only = new LinkedHashSet<>(List.of(value(args, i++).toLowerCase(Locale.ROOT).split(",")));
+        case "--out" -> out = Path.of(value(args, i++));
+        case "--python" -> python = value(args, i++);
+        case "--peers" -> peers = value(args, i++);
+        case "--quick" -> quick = true;
+        case "--w8-items" -> w8Items = Long.parseLong(value(args, i++));
+        default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: " + OPTIONS);
       }
     }
+    if (quick && reps == null) {
+      reps = 1;
+    }
+    if (w8Items == null) {
+      w8Items = quick ? MILLION : 10_000_000L;
+    }
     Path benchDir = findBenchDir();
-    Compare c = new Compare(benchDir, python, reps, w8Items);
-    String header = c.header();
+    Compare c = new Compare(benchDir, python != null ? python : PythonSide.defaultPython(), peers, reps, quick,
+        w8Items);
+    String header = c.header(args);
     System.out.println(header);
     System.out.println();
     long t0 = System.nanoTime();
@@ -129,31 +169,65 @@ public final class Compare {
         case "w6" -> c.w6();
         case "w7" -> { } // part of w1 and w5
         case "w8" -> c.w8();
-        default -> throw new IllegalArgumentException("unknown workload " + w);
+        default -> throw new IllegalArgumentException("unknown workload " + w + "; workloads: w1 to w8");
       }
       System.err.printf("-- %s done in %.0f s%n", w, (System.nanoTime() - w0) / 1e9);
     }
     double total = (System.nanoTime() - t0) / 1e9;
     String table = c.table();
+    String peerTable = c.peerTable();
     System.out.println(table);
+    System.out.println(peerTable);
     c.raw.put("loadAverageAtEnd", loadAverage());
     System.out.printf("Whole comparison: %.0f s; load average at the end %s.%n", total, loadAverage());
     Path dir = out != null ? out : benchDir.resolve("target");
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("compare.json"), c.json(header, total), StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("compare.csv"), c.csv(), StandardCharsets.UTF_8);
-    Files.writeString(dir.resolve("compare.md"), header + "\n\n" + table, StandardCharsets.UTF_8);
-    System.out.println("Written: " + dir.resolve("compare.json") + ", " + dir.resolve("compare.csv") + ", "
-        + dir.resolve("compare.md"));
+    Files.writeString(dir.resolve("compare-peers.csv"), c.peerCsv(), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("compare.md"), header + "\n\n" + table + "\n" + peerTable, StandardCharsets.UTF_8);
+    System.out.println("Written: " + dir.resolve("compare.md") + ", compare.json, compare.csv, compare-peers.csv");
+  }
+
+  private static final String OPTIONS = "--reps N, --only w1,w2,..., --out DIR, --python EXE, --peers ID,ID,...,"
+      + " --quick, --w8-items N";
+
+  private static String value(String[] args, int i) {
+    if (i + 1 >= args.length) {
+      throw new IllegalArgumentException(args[i] + " needs a value; options: " + OPTIONS);
+    }
+    return args[i + 1];
   }
 
   private int reps(int dflt) {
     return repsOption != null ? repsOption : dflt;
   }
 
+  /**
+   * Adds a row that sets procpool's figure against the best peer of a Python figure among those
+   * {@code which} accepts; {@code target} decides whether it is met (null: the row has no target).
+   */
+  private void peerRow(String workload, String what, String unit, double procpool, Figure figure,
+      Predicate<PeerFigure> which, boolean higherIsBetter, String targetText, Target target) {
+    Optional<PeerFigure> best = figure.best(higherIsBetter, which);
+    double other = best.map(PeerFigure::median).orElse(Double.NaN);
+    Boolean met = target == null ? null : target.met(procpool, other);
+    rows.add(new Row(workload, what, unit, procpool, best.map(PeerFigure::label).orElse("no peer"), other,
+        higherIsBetter, targetText, met, figure.peers().stream().filter(which).toList()));
+  }
+
+  private void peerRow(String workload, String what, String unit, double procpool, Figure figure,
+      boolean higherIsBetter, String targetText, Target target) {
+    peerRow(workload, what, unit, procpool, figure, p -> true, higherIsBetter, targetText, target);
+  }
+
+  private static Target atLeast(double times) {
+    return (procpool, peer) -> procpool >= times * peer;
+  }
+
   // ------------------------------------------------------------------ workloads
 
-  /** Workload 1 on processes against Python; on threads against a parallel stream and invokeAll (7). */
+  /** Workload 1 on processes against the Python peers; on threads against a parallel stream and invokeAll (7). */
   private void w1() throws Exception {
     List<Integer> items = range(MILLION);
     int reps = reps(5);
@@ -161,10 +235,8 @@ public final class Compare {
     try (Pool pool = Pool.processes(2)) {
       procs = median(runs(reps, () -> pool.map(Work.SQUARE, items)), MILLION);
     }
-    Map<String, Object> py = python("w1", reps);
-    double pyRate = median(doubles(py.get("runs")));
-    rows.add(new Row("1", "map x*x, 1M ints, default chunksize, processes", "items/s", procs, "Python", pyRate,
-        true, ">= 3x", procs >= 3 * pyRate));
+    Figure py = PythonSide.figure(python("w1", reps), "map", 1);
+    peerRow("1", "map x*x, 1M ints, default chunksize, processes", "items/s", procs, py, true, ">= 3x", atLeast(3));
 
     double threads;
     try (Pool pool = Pool.threads(2)) {
@@ -223,15 +295,12 @@ public final class Compare {
       narrowImap = median(runs(reps, () -> drain(pool.imap(Work.SQUARE, items, 1))), items.size());
     }
     Map<String, Object> py = python("w2", reps);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> pyRuns = (Map<String, Object>) py.get("runs");
     for (Map.Entry<String, Double> e : procs.entrySet()) {
-      double p = median(doubles(pyRuns.get(e.getKey())));
-      rows.add(new Row("2", e.getKey() + " x*x, 100k ints, chunksize 1, processes", "tasks/s", e.getValue(), "Python",
-          p, true, ">= 10x", e.getValue() >= 10 * p));
+      peerRow("2", e.getKey() + " x*x, 100k ints, chunksize 1, processes", "tasks/s", e.getValue(),
+          PythonSide.figure(py, e.getKey(), 1), true, ">= 10x", atLeast(10));
     }
-    rows.add(new Row("2", "  imap as above with readAhead(8): 8 items, no floor", "tasks/s", narrowImap, "Python",
-        median(doubles(pyRuns.get("imap"))), true, "", null));
+    peerRow("2", "  imap as above with readAhead(8): 8 items, no floor", "tasks/s", narrowImap,
+        PythonSide.figure(py, "imap", 1), true, "", null);
   }
 
   private void w3() throws Exception {
@@ -251,10 +320,8 @@ public final class Compare {
         return results;
       }), n);
     }
-    Map<String, Object> py = python("w3", reps);
-    double p = median(doubles(py.get("runs")));
-    rows.add(new Row("3", "20k applyAsync, then all results, processes", "tasks/s", procs, "Python", p, true, ">= 10x",
-        procs >= 10 * p));
+    peerRow("3", "20k applyAsync, then all results, processes", "tasks/s", procs,
+        PythonSide.figure(python("w3", reps), "applyAsync", 1), true, ">= 10x", atLeast(10));
   }
 
   private void w4() throws Exception {
@@ -271,13 +338,11 @@ public final class Compare {
       procs = median(runs(reps, () -> pool.map(Work.LENGTH, payloads)), total);
     }
     payloads.clear();
-    Map<String, Object> py = python("w4", reps);
-    double p = median(doubles(py.get("runs")));
-    rows.add(new Row("4", "map len over 50 x 10 MB byte[], processes", "MB/s", procs / 1e6, "Python", p / 1e6, true,
-        ">= 3x", procs >= 3 * p));
+    peerRow("4", "map len over 50 x 10 MB byte[], processes", "MB/s", procs / 1e6,
+        PythonSide.figure(python("w4", reps), "map", 1e-6), true, ">= 3x", atLeast(3));
   }
 
-  /** Workload 5 on processes and threads against Python; on threads against parallel stream and invokeAll (7). */
+  /** Workload 5 on processes and threads against the Python peers; on threads against a parallel stream and invokeAll (7). */
   private void w5() throws Exception {
     int reps = reps(3);
     long n = Work.calibrate(0.2);
@@ -318,11 +383,11 @@ public final class Compare {
       executor.shutdown();
     }
     raw.put("w5.java", Map.of("iterations", n, "sequentialSeconds", sequential));
-    Map<String, Object> py = python("w5", reps);
-    double p = ((Number) py.get("speedup")).doubleValue();
+    Figure py = PythonSide.figure(python("w5", reps), "speedup", 1);
     String what = "16 x 0.2 s arithmetic: speed-up over a sequential loop";
-    rows.add(new Row("5", what + ", processes", "x", procs, "Python", p, true, ">= 1.8x abs.", procs >= 1.8));
-    rows.add(new Row("5", what + ", threads", "x", threads, "Python", p, true, ">= 1.8x abs.", threads >= 1.8));
+    Target absolute = (procpool, peer) -> procpool >= 1.8;
+    peerRow("5", what + ", processes", "x", procs, py, true, ">= 1.8x abs.", absolute);
+    peerRow("5", what + ", threads", "x", threads, py, true, ">= 1.8x abs.", absolute);
     rows.add(new Row("7/5", what + ", threads", "x", threads, "parallel stream", stream, true, ">= 0.95x",
         threads >= 0.95 * stream));
     rows.add(new Row("7/5", what + ", threads", "x", threads, "invokeAll", invokeAll, true, "", null));
@@ -343,25 +408,27 @@ public final class Compare {
     }
     raw.put("w6.java", children);
     Map<String, Object> py = python("w6", reps);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> pyRuns = (Map<String, Object>) py.get("runs");
-    double spawn = median(doubles(pyRuns.get("spawn")));
-    double spawnSecond = median(doubles(pyRuns.get("spawn-second")));
-    double fork = median(doubles(pyRuns.get("fork")));
     double f = medianOf(first);
     double s = medianOf(second);
     double w = medianOf(warm);
-    rows.add(new Row("6", "Pool.processes(2) to first result, cold JVM", "ms", f, "Python spawn", spawn, false,
-        "<= spawn", f <= spawn));
-    rows.add(new Row("6", "second pool in the same JVM, to first result", "ms", s, "Python spawn, 2nd", spawnSecond,
-        false, "", null));
-    rows.add(new Row("6", "next pool in the same JVM with reuseWorkers(..): the warm path", "ms",
-        w, "Python fork", fork, false, "< 10 ms", w < 10));
+    // A JVM cannot fork: its workers start the way spawn's do, so the targets are set by the peers whose
+    // workers start a new interpreter; the peers that fork are shown beside them.
+    Predicate<PeerFigure> starts = p -> "interpreter".equals(p.start());
+    Predicate<PeerFigure> forks = p -> "fork".equals(p.start());
+    Target noSlower = (procpool, peer) -> procpool <= peer;
+    Figure firstPy = PythonSide.figure(py, "first", 1);
+    peerRow("6", "Pool.processes(2) to first result, cold JVM; peers that start an interpreter", "ms", f, firstPy,
+        starts, false, "<= peer", noSlower);
+    peerRow("6", "  same; peers that fork (a JVM cannot)", "ms", f, firstPy, forks, false, "", null);
+    peerRow("6", "second pool in the same JVM, to first result; peers that start an interpreter", "ms", s,
+        PythonSide.figure(py, "second", 1), starts, false, "<= peer", noSlower);
+    peerRow("6", "next pool in the same JVM with reuseWorkers(..), the warm path; any peer's next pool", "ms", w,
+        PythonSide.figure(py, "next", 1), false, "<= 1 ms", (procpool, peer) -> procpool <= 1);
   }
 
   private void w8() throws Exception {
     Map<String, Object> py = python("w8", 1, "--items", Long.toString(w8Items));
-    double pyRate = ((Number) py.get("items_per_second")).doubleValue();
+    Figure pyRate = PythonSide.figure(py, "imap", 1);
     for (String backend : List.of("processes", "threads")) {
       Map<String, Object> r = parseJson(javaChild(List.of("-Xmx256m"), ImapMemory.class.getName(), backend,
           Long.toString(w8Items)));
@@ -370,23 +437,23 @@ public final class Compare {
       double seconds = ((Number) r.get("seconds")).doubleValue();
       System.err.printf("   w8 %s: %.1f s, %.0f items/s, peak used %s MB with -Xmx256m%n", backend, seconds,
           w8Items / seconds, r.get("peakUsedMB"));
-      rows.add(new Row("8", "imap over a " + w8Items / MILLION + "M-item generator, " + backend
+      String size = w8Items % MILLION == 0 ? w8Items / MILLION + "M" : String.format(Locale.ROOT, "%,d", w8Items);
+      rows.add(new Row("8", "imap over a " + size + "-item generator, " + backend
           + ": heap growth after GC (-Xmx256m)", "MB", growth, "", Double.NaN, false, "< 64 MB", growth < 64));
-      rows.add(new Row("8", "  same: items/s, default chunksize (Python: chunksize 1000)", "items/s",
-          w8Items / seconds, "Python", pyRate, true, "", null));
+      double times = backend.equals("processes") ? 2 : 3;
+      peerRow("8", "  same, " + backend + ": items/s, default chunksize (Python: chunksize 1000)", "items/s",
+          w8Items / seconds,
+          pyRate, true, String.format(Locale.ROOT, ">= %.0fx", times), atLeast(times));
     }
-    rows.add(new Row("8", "  Python imap, chunksize 1000: peak RSS growth (no heap figure)", "MB", Double.NaN,
-        "Python", ((Number) py.get("growth")).doubleValue(), false, "", null));
+    peerRow("8", "  Python's lazy forms, chunksize 1000: peak RSS growth (no heap figure)", "MB", Double.NaN,
+        PythonSide.figure(py, "growth", 1), false, "", null);
   }
 
   // ------------------------------------------------------------------ running things
 
   private Map<String, Object> python(String workload, int reps, String... more)
       throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(python, script.toString(), workload, "--reps", Integer.toString(reps)));
-    cmd.addAll(List.of(more));
-    String out = run(cmd);
-    Map<String, Object> result = parseJson(out);
+    Map<String, Object> result = python.run(workload, reps, more);
     raw.put(workload + ".python", result);
     return result;
   }
@@ -403,18 +470,31 @@ public final class Compare {
     return run(cmd);
   }
 
-  /** Runs a command, passing its stderr through; returns the last line of its stdout. */
   private static String run(List<String> cmd) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-    Process p = pb.start();
-    String out;
-    try (InputStream in = p.getInputStream()) {
-      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+    return run(cmd, 10);
+  }
+
+  /**
+   * Runs a command, passing its stderr through; returns the last line of its stdout. After {@code
+   * timeoutMinutes} it is killed with its descendants (a Python pool's workers, say).
+   */
+  static String run(List<String> cmd, long timeoutMinutes) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> {
+      try (InputStream in = p.getInputStream()) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    if (!p.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
-      throw new IOException("failed (" + (p.isAlive() ? "timed out" : "exit " + p.exitValue()) + "): "
-          + String.join(" ", cmd) + "\n" + out);
+      throw new IOException("timed out after " + timeoutMinutes + " minutes: " + String.join(" ", cmd));
+    }
+    String out = stdout.join();
+    if (p.exitValue() != 0) {
+      throw new IOException("failed (exit " + p.exitValue() + "): " + String.join(" ", cmd) + "\n" + out);
     }
     String[] lines = out.strip().split("\n");
     return lines[lines.length - 1];
@@ -479,17 +559,13 @@ public final class Compare {
     return out;
   }
 
-  private static List<Double> runs(int reps, Body body) throws Exception {
-    return times(reps, JAVA_WARMUP, body);
+  private List<Double> runs(int reps, Body body) throws Exception {
+    return times(reps, quick ? 1 : JAVA_WARMUP, body);
   }
 
   /** Items per second of the median repetition. */
   private static double median(List<Double> seconds, double items) {
     return items / medianOf(seconds);
-  }
-
-  private static double median(List<Double> values) {
-    return medianOf(values);
   }
 
   private static double medianOf(List<Double> values) {
@@ -520,7 +596,8 @@ public final class Compare {
 
   // ------------------------------------------------------------------ reporting
 
-  private String header() throws IOException, InterruptedException {
+  @SuppressWarnings("unchecked")
+  private String header(String[] args) throws IOException, InterruptedException {
     String cpu = "unknown";
     try {
       for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
@@ -532,18 +609,40 @@ public final class Compare {
     } catch (IOException e) {
       // not Linux
     }
-    String py = run(List.of(python, "--version")).trim();
+    Map<String, Object> info = python.info();
+    peerInfo = (Map<String, Object>) info.get("peers");
+    Map<String, Object> missing = (Map<String, Object>) info.get("missing");
+    String py = "Python " + info.get("python") + " (" + info.get("implementation") + ") at " + info.get("executable");
+    List<String> found = new ArrayList<>();
+    for (Object o : peerInfo.values()) {
+      Map<String, Object> p = (Map<String, Object>) o;
+      found.add(p.get("label") + " (" + p.get("version") + ")");
+    }
+    String peers = "Python peers: " + (found.isEmpty() ? "none" : String.join(", ", found)) + ".";
+    if (!missing.isEmpty()) {
+      List<String> why = new ArrayList<>();
+      missing.forEach((id, reason) -> why.add(id + ": " + reason));
+      peers += " Missing: " + String.join("; ", why) + ". Rows compare with the peers found; install the others"
+          + " with `" + PythonSide.INSTALL_PEERS + "`.";
+    }
     Supplier<String> jdk = () -> System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
     raw.put("machine", Map.of("nproc", Runtime.getRuntime().availableProcessors(), "cpu", cpu, "jdk", jdk.get(),
-        "python", py, "date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)));
+        "date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)));
+    raw.put("python", info);
     raw.put("loadAverageAtStart", loadAverage());
-    return String.format("procpool vs Python multiprocessing, %s%nMachine: %d CPUs (nproc), %s; JDK %s; %s;"
-            + " load average at start %s"
-            + "%nCommand: mvn -q install -DskipTests && mvn -q -pl procpool-bench exec:java%nFigures are medians;"
-            + " ratio > 1 means procpool is better (faster, or less time). Throughput figures follow %d untimed"
-            + " runs (and at least " + JAVA_WARMUP_SECONDS + " s) in Java (JIT warm-up), 1 in Python.",
+    String command = "mvn -q install -DskipTests && mvn -q -pl procpool-bench exec:java"
+        + (args.length == 0 ? "" : " -Dexec.args=\"" + String.join(" ", args) + "\"");
+    String warmup = quick
+        ? "QUICK RUN, figures not for quoting: 1 untimed run in Java, 1 in Python."
+        : String.format(Locale.ROOT, "Throughput figures follow %d untimed runs (and at least %.0f s) in Java (JIT"
+            + " warm-up), 1 in Python.", JAVA_WARMUP, JAVA_WARMUP_SECONDS);
+    return String.format("procpool vs Python's process pools, %s%nMachine: %d CPUs (nproc), %s; JDK %s;"
+            + " load average at start %s%n%s; %s%nCommand: %s%nEach row sets procpool against the best Python peer"
+            + " that can run the workload (named under \"against\"; every peer's figure is in the second table)."
+            + " Figures are medians; ratio > 1 means procpool is better (faster, or less time). %s Every timed"
+            + " repetition, on either side, starts from a collected heap.",
         ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")),
-        Runtime.getRuntime().availableProcessors(), cpu, jdk.get(), py, loadAverage(), JAVA_WARMUP);
+        Runtime.getRuntime().availableProcessors(), cpu, jdk.get(), loadAverage(), py, peers, command, warmup);
   }
 
   /** The 1, 5 and 15 minute load averages: a shared machine's other work shows here. */
@@ -570,6 +669,36 @@ public final class Compare {
     return b.toString();
   }
 
+  /**
+   * Every peer's median for each row set against Python: the detail behind the first table's best peer
+   * (in bold). "no form": the peer has no such operation (the JSON says why); blank: not run.
+   */
+  @SuppressWarnings("unchecked")
+  private String peerTable() {
+    List<String> ids = new ArrayList<>(peerInfo.keySet());
+    StringBuilder b = new StringBuilder("| # | workload | unit |");
+    StringBuilder rule = new StringBuilder("|---|---|---|");
+    for (String id : ids) {
+      b.append(' ').append(((Map<String, Object>) peerInfo.get(id)).get("label")).append(" |");
+      rule.append("---:|");
+    }
+    b.append('\n').append(rule).append('\n');
+    for (Row r : rows) {
+      if (r.peers().isEmpty()) {
+        continue;
+      }
+      b.append("| ").append(r.workload()).append(" | ").append(r.what()).append(" | ").append(r.unit()).append(" |");
+      for (String id : ids) {
+        Optional<PeerFigure> f = r.peers().stream().filter(p -> p.id().equals(id)).findFirst();
+        String cell = f.map(p -> p.measured() ? fmt(p.median()) : "no form").orElse("");
+        boolean best = f.isPresent() && f.get().measured() && f.get().median() == r.other();
+        b.append(' ').append(best ? "**" + cell + "**" : cell).append(" |");
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
   private static String fmt(double v) {
     if (Double.isNaN(v)) {
       return "";
@@ -587,6 +716,22 @@ public final class Compare {
           .append(',').append(num(r.procpool())).append(',').append(csvField(r.against())).append(',')
           .append(num(r.other())).append(',').append(num(r.ratio())).append(',').append(csvField(r.target()))
           .append(',').append(r.met() == null ? "" : r.met()).append('\n');
+    }
+    return b.toString();
+  }
+
+  /** One line per row and peer: what each peer ran and measured, so the detail outlives the table. */
+  private String peerCsv() {
+    StringBuilder b = new StringBuilder("workload,what,unit,peer,how,median,best,runs,no_form\n");
+    for (Row r : rows) {
+      for (PeerFigure p : r.peers()) {
+        b.append(csvField(r.workload())).append(',').append(csvField(r.what())).append(',')
+            .append(csvField(r.unit())).append(',').append(csvField(p.label())).append(',')
+            .append(csvField(p.how() == null ? "" : p.how())).append(',').append(num(p.median())).append(',')
+            .append(p.measured() && p.median() == r.other()).append(',')
+            .append(csvField(String.join(" ", p.runs().stream().map(Compare::num).toList()))).append(',')
+            .append(csvField(p.noForm() == null ? "" : p.noForm())).append('\n');
+      }
     }
     return b.toString();
   }
@@ -614,6 +759,7 @@ public final class Compare {
       m.put("ratio", r.ratio());
       m.put("target", r.target());
       m.put("met", r.met());
+      m.put("peers", r.peers().stream().map(PeerFigure::toMap).toList());
       b.append("    ").append(Json.write(m)).append(i + 1 < rows.size() ? ",\n" : "\n");
     }
     b.append("  ],\n  \"raw\": ").append(Json.write(raw)).append("\n}\n");

@@ -28,6 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -42,18 +43,41 @@ public final class DefaultPool implements Pool {
   private final Engine engine;
   private final Duration timeout;
   private final Progress progress;
+  /**
+   * Shared by this pool and its views ({@link #withTimeout}, {@link #withProgress}); the engine never
+   * refers to it, so once the caller can reach none of them a {@link java.lang.ref.Cleaner} shuts the pool
+   * down (Python's executor does so when it is collected), instead of leaving its workers running until the
+   * JVM exits.
+   */
+  private final Object owner;
 
-  private DefaultPool(Engine engine, Duration timeout, Progress progress) {
+  private DefaultPool(Engine engine, Duration timeout, Progress progress, Object owner) {
     this.engine = engine;
     this.timeout = timeout;
     this.progress = progress;
+    this.owner = owner;
   }
 
   /** Starts a pool on the given backend. */
   public static Pool start(Backend backend, EngineSettings settings) {
     Engine engine = new Engine(backend, settings);
     engine.start();
-    return new DefaultPool(engine, settings.taskTimeout(), settings.progress());
+    Object owner = new Object();
+    Engine.CLEANER.register(owner, new Unreachable(engine));
+    return new DefaultPool(engine, settings.taskTimeout(), settings.progress(), owner);
+  }
+
+  /** The cleaning action; it must not refer to the pool or its owner, or they would never become unreachable. */
+  private record Unreachable(Engine engine) implements Runnable {
+    @Override
+    public void run() {
+      if (!engine.isShutdown()) {
+        LOG.log(Level.WARNING, "procpool: pool {0} was never shut down and is no longer reachable, so it is shut"
+            + " down now (work it accepted still finishes); close every pool, with try-with-resources or"
+            + " shutdown()", engine.settings.poolName());
+        engine.shutdown(false);
+      }
+    }
   }
 
   @Override
@@ -77,7 +101,7 @@ public final class DefaultPool implements Pool {
     if (timeout.isZero() || timeout.isNegative()) {
       throw new IllegalArgumentException("timeout must be positive, got " + timeout);
     }
-    return new DefaultPool(engine, timeout, progress);
+    return new DefaultPool(engine, timeout, progress, owner);
   }
 
   /**
@@ -88,30 +112,30 @@ public final class DefaultPool implements Pool {
    */
   @Override
   public Pool withProgress(Progress progress) {
-    return new DefaultPool(engine, timeout, Objects.requireNonNull(progress, "progress"));
+    return new DefaultPool(engine, timeout, Objects.requireNonNull(progress, "progress"), owner);
   }
 
   // ---------------------------------------------------------------- map
 
   @Override
   public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return await(startMap("map", Adapters.fn(notNull(fn)), items, AUTO));
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO));
   }
 
   @Override
   public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
-    return await(startMap("map", Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)));
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)));
   }
 
   @Override
   public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return async(startMap("map", Adapters.fn(notNull(fn)), items, AUTO), null, null);
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), null, null);
   }
 
   @Override
   public <T, R> AsyncResult<List<R>> mapAsync(
       Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
-    return async(startMap("map", Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)), null, null);
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), null, null);
   }
 
   @Override
@@ -120,7 +144,7 @@ public final class DefaultPool implements Pool {
       Iterable<? extends T> items,
       Consumer<? super List<R>> callback,
       Consumer<? super Throwable> errorCallback) {
-    return async(startMap("map", Adapters.fn(notNull(fn)), items, AUTO), callback, errorCallback);
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), callback, errorCallback);
   }
 
   @Override
@@ -130,7 +154,7 @@ public final class DefaultPool implements Pool {
       int chunksize,
       Consumer<? super List<R>> callback,
       Consumer<? super Throwable> errorCallback) {
-    return async(startMap("map", Adapters.fn(notNull(fn)), items, checkChunksize(chunksize)), callback, errorCallback);
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), callback, errorCallback);
   }
 
   // ---------------------------------------------------------------- starmap
@@ -138,19 +162,19 @@ public final class DefaultPool implements Pool {
   @Override
   public <A, B, R> List<R> starmap(
       Fn2<? super A, ? super B, ? extends R> fn, Iterable<? extends Args2<A, B>> args) {
-    return await(startMap("starmap", Adapters.star2(notNull(fn)), args, AUTO));
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO));
   }
 
   @Override
   public <A, B, R> List<R> starmap(
       Fn2<? super A, ? super B, ? extends R> fn, Iterable<? extends Args2<A, B>> args, int chunksize) {
-    return await(startMap("starmap", Adapters.star2(notNull(fn)), args, checkChunksize(chunksize)));
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)));
   }
 
   @Override
   public <A, B, C, R> List<R> starmap(
       Fn3<? super A, ? super B, ? super C, ? extends R> fn, Iterable<? extends Args3<A, B, C>> args) {
-    return await(startMap("starmap", Adapters.star3(notNull(fn)), args, AUTO));
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO));
   }
 
   @Override
@@ -158,13 +182,13 @@ public final class DefaultPool implements Pool {
       Fn3<? super A, ? super B, ? super C, ? extends R> fn,
       Iterable<? extends Args3<A, B, C>> args,
       int chunksize) {
-    return await(startMap("starmap", Adapters.star3(notNull(fn)), args, checkChunksize(chunksize)));
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> checkChunksize(chunksize)));
   }
 
   @Override
   public <A, B, R> AsyncResult<List<R>> starmapAsync(
       Fn2<? super A, ? super B, ? extends R> fn, Iterable<? extends Args2<A, B>> args) {
-    return async(startMap("starmap", Adapters.star2(notNull(fn)), args, AUTO), null, null);
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO), null, null);
   }
 
   @Override
@@ -174,13 +198,191 @@ public final class DefaultPool implements Pool {
       int chunksize,
       Consumer<? super List<R>> callback,
       Consumer<? super Throwable> errorCallback) {
-    return async(startMap("starmap", Adapters.star2(notNull(fn)), args, checkChunksize(chunksize)), callback, errorCallback);
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)), callback, errorCallback);
   }
 
   @Override
   public <A, B, C, R> AsyncResult<List<R>> starmapAsync(
       Fn3<? super A, ? super B, ? super C, ? extends R> fn, Iterable<? extends Args3<A, B, C>> args) {
-    return async(startMap("starmap", Adapters.star3(notNull(fn)), args, AUTO), null, null);
+    return async(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO), null, null);
+  }
+
+  // ---------------------------------------------------------------- map and starmap over an Iterator or a Stream
+
+  @Override
+  public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterator<? extends T> items) {
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO));
+  }
+
+  @Override
+  public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterator<? extends T> items, int chunksize) {
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Stream<? extends T> items) {
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO));
+  }
+
+  @Override
+  public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize) {
+    return await(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Iterator<? extends T> items) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), null, null);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn, Iterator<? extends T> items, int chunksize) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), null, null);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Iterator<? extends T> items,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), callback, errorCallback);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Iterator<? extends T> items,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), callback, errorCallback);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Stream<? extends T> items) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), null, null);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), null, null);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Stream<? extends T> items,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> AUTO), callback, errorCallback);
+  }
+
+  @Override
+  public <T, R> AsyncResult<List<R>> mapAsync(
+      Fn<? super T, ? extends R> fn,
+      Stream<? extends T> items,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("map", fn, Adapters.fn(fn), items, () -> checkChunksize(chunksize)), callback, errorCallback);
+  }
+
+  @Override
+  public <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Iterator<? extends Args2<A, B>> args) {
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO));
+  }
+
+  @Override
+  public <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Iterator<? extends Args2<A, B>> args, int chunksize) {
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn, Iterator<? extends Args3<A, B, C>> args) {
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO));
+  }
+
+  @Override
+  public <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn,
+      Iterator<? extends Args3<A, B, C>> args,
+      int chunksize) {
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Stream<? extends Args2<A, B>> args) {
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO));
+  }
+
+  @Override
+  public <A, B, R> List<R> starmap(
+      Fn2<? super A, ? super B, ? extends R> fn, Stream<? extends Args2<A, B>> args, int chunksize) {
+    return await(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn, Stream<? extends Args3<A, B, C>> args) {
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO));
+  }
+
+  @Override
+  public <A, B, C, R> List<R> starmap(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn,
+      Stream<? extends Args3<A, B, C>> args,
+      int chunksize) {
+    return await(startMap("starmap", fn, Adapters.star3(fn), args, () -> checkChunksize(chunksize)));
+  }
+
+  @Override
+  public <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn, Iterator<? extends Args2<A, B>> args) {
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO), null, null);
+  }
+
+  @Override
+  public <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn,
+      Iterator<? extends Args2<A, B>> args,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)), callback, errorCallback);
+  }
+
+  @Override
+  public <A, B, C, R> AsyncResult<List<R>> starmapAsync(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn, Iterator<? extends Args3<A, B, C>> args) {
+    return async(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO), null, null);
+  }
+
+  @Override
+  public <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn, Stream<? extends Args2<A, B>> args) {
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> AUTO), null, null);
+  }
+
+  @Override
+  public <A, B, R> AsyncResult<List<R>> starmapAsync(
+      Fn2<? super A, ? super B, ? extends R> fn,
+      Stream<? extends Args2<A, B>> args,
+      int chunksize,
+      Consumer<? super List<R>> callback,
+      Consumer<? super Throwable> errorCallback) {
+    return async(startMap("starmap", fn, Adapters.star2(fn), args, () -> checkChunksize(chunksize)), callback, errorCallback);
+  }
+
+  @Override
+  public <A, B, C, R> AsyncResult<List<R>> starmapAsync(
+      Fn3<? super A, ? super B, ? super C, ? extends R> fn, Stream<? extends Args3<A, B, C>> args) {
+    return async(startMap("starmap", fn, Adapters.star3(fn), args, () -> AUTO), null, null);
   }
 
   // ---------------------------------------------------------------- imap
@@ -207,12 +409,12 @@ public final class DefaultPool implements Pool {
 
   @Override
   public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Stream<? extends T> items) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, AUTO, true, -1);
+    return startStream(fn, items, () -> AUTO, true);
   }
 
   @Override
   public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, checkChunksize(chunksize), true, -1);
+    return startStream(fn, items, () -> checkChunksize(chunksize), true);
   }
 
   @Override
@@ -239,13 +441,13 @@ public final class DefaultPool implements Pool {
 
   @Override
   public <T, R> ResultIterator<R> imapUnordered(Fn<? super T, ? extends R> fn, Stream<? extends T> items) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, AUTO, false, -1);
+    return startStream(fn, items, () -> AUTO, false);
   }
 
   @Override
   public <T, R> ResultIterator<R> imapUnordered(
       Fn<? super T, ? extends R> fn, Stream<? extends T> items, int chunksize) {
-    return startStream(fn, Objects.requireNonNull(items, "items").iterator(), items, checkChunksize(chunksize), false, -1);
+    return startStream(fn, items, () -> checkChunksize(chunksize), false);
   }
 
   // ---------------------------------------------------------------- apply / submit
@@ -377,7 +579,7 @@ public final class DefaultPool implements Pool {
 
   @Override
   public void shutdown() {
-    engine.shutdown();
+    engine.shutdown(true);
   }
 
   @Override
@@ -418,7 +620,7 @@ public final class DefaultPool implements Pool {
   @Override
   public void close() {
     engine.checkNotResultThread("close()");
-    engine.shutdown();
+    engine.shutdown(true);
     boolean interrupted = false;
     for (;;) {
       try {
@@ -444,15 +646,29 @@ public final class DefaultPool implements Pool {
 
   // ---------------------------------------------------------------- plumbing
 
-  private MapCall startMap(String operation, Fn<Object, Object> fn, Iterable<?> items, int chunksize) {
+  /**
+   * Starts a map-like call: checks the arguments, then reads the whole input on the calling thread and
+   * queues the work. A stream was handed over by the caller, so it is closed whatever happens; its
+   * chunk size comes as a supplier so that even a wrong one is found with the stream in hand.
+   */
+  private MapCall startMap(String operation, Object fn, Fn<Object, Object> adapted, Object items, IntSupplier chunksize) {
     Objects.requireNonNull(items, "items");
-    engine.checkAccepting();
-    Object[] all = items instanceof Collection<?> c ? c.toArray() : drain(items.iterator());
+    Object[] all;
+    int size;
+    try (Stream<?> owned = items instanceof Stream<?> stream ? stream : null) {
+      notNull(fn);
+      size = chunksize.getAsInt();
+      engine.checkAccepting();
+      all = owned != null ? owned.toArray()
+          : items instanceof Collection<?> c ? c.toArray()
+          : items instanceof Iterable<?> i ? drain(i.iterator())
+          : drain((Iterator<?>) items);
+    }
     if (all.length == 0) {
       return null;
     }
-    int size = chunksize != AUTO ? chunksize : defaultChunksize(all.length);
-    return MapCall.start(engine, fn, all, size, new CallSpec(operation, timeout, progress, null));
+    return MapCall.start(engine, adapted, all, size != AUTO ? size : defaultChunksize(all.length),
+        new CallSpec(operation, timeout, progress, null));
   }
 
   /** Python's rule: {@code ceil(n / (4 * workers))}. */
@@ -463,6 +679,27 @@ public final class DefaultPool implements Pool {
 
   private MapCall startOne(Fn<Object, Object> fn, Runnable origin) {
     return MapCall.start(engine, fn, new Object[] {null}, 1, new CallSpec("apply", timeout, Progress.OFF, origin));
+  }
+
+  /**
+   * Starts an imap over a stream the caller handed over: a call refused for a wrong argument closes it
+   * too, as a started call does once it has read it or is closed (and as map does).
+   */
+  private <R> ResultIterator<R> startStream(Fn<?, ?> fn, Stream<?> items, IntSupplier chunksize, boolean ordered) {
+    Objects.requireNonNull(items, "items");
+    int size;
+    try {
+      notNull(fn);
+      size = chunksize.getAsInt();
+    } catch (RuntimeException e) {
+      try {
+        items.close();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+    return startStream(fn, items.iterator(), items, size, ordered, -1);
   }
 
   private <R> ResultIterator<R> startStream(

@@ -1,5 +1,7 @@
 package dev.procpool.internal;
 
+import dev.procpool.CallStartException;
+import dev.procpool.NoWorkersException;
 import dev.procpool.PoolListener;
 import dev.procpool.PoolStats;
 import dev.procpool.PoolTerminatedException;
@@ -7,23 +9,28 @@ import dev.procpool.Progress;
 import dev.procpool.TaskTimeoutException;
 import dev.procpool.WorkerDiedException;
 import dev.procpool.WorkerStartException;
+import dev.procpool.WorkerStats;
 import dev.procpool.spi.Backend;
-import dev.procpool.spi.Chunk;
-import dev.procpool.spi.Loss;
+import dev.procpool.spi.Exit;
 import dev.procpool.spi.ProgressRenderer;
-import dev.procpool.spi.WorkSink;
+import dev.procpool.spi.StartFailure;
+import dev.procpool.spi.Verdict;
 import dev.procpool.spi.WorkSource;
-import dev.procpool.spi.WorkerActivity;
-import dev.procpool.spi.WorkerEvent;
+import dev.procpool.spi.WorkerControl;
+import dev.procpool.spi.WorkerLink;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,50 +38,66 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Owns the semantics shared by every backend: the queue of chunks, the lifecycle, and what happens to
- * items whose worker died or timed out. Backends pull chunks from it ({@link WorkSource}) and report to
- * it ({@link WorkSink}); calls put chunks into it.
+ * Owns the semantics shared by every backend: the queue of chunks and who may take what, the lifecycle,
+ * the ledger of what each worker holds ({@link Link}), and what every fault means. Backends enrol their
+ * workers here ({@link WorkSource}) and report facts through each worker's link; the decisions come from
+ * {@link FailurePolicy} and are carried out here, so no backend decides the fate of an item or a worker.
  */
-final class Engine implements WorkSource, WorkSink {
+final class Engine implements WorkSource {
   private static final System.Logger LOG = System.getLogger("dev.procpool");
+  /**
+   * The least a worker holding timed work may stay silent beyond its task timeout before it is stopped as
+   * frozen: the backend's own timeout (which stops a running item at its timeout) comes first by far.
+   */
+  static final long FROZEN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+  private static final long WATCH_PERIOD_MILLIS = 100;
+  /** How many failed starts a broken pool's message shows. */
+  private static final int STARTS_SHOWN = 3;
+
+  /** Closes what callers dropped unclosed: imap iterators, whole pools. One daemon thread for all pools. */
+  static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create(daemonThreads("cleaner"));
 
   private enum State { RUNNING, SHUTDOWN, TERMINATED }
 
   final EngineSettings settings;
   final Backend backend;
+  private final FailurePolicy policy;
   private final AtomicLong callIds = new AtomicLong();
+  private final AtomicInteger linkIds = new AtomicInteger();
+  private final Set<Link> links = ConcurrentHashMap.newKeySet();
+  final StatsRecorder stats = new StatsRecorder();
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
+  // guarded by lock
   private final ArrayDeque<WorkChunk> queue = new ArrayDeque<>();
   private final Set<Call> active = new LinkedHashSet<>();
   private State state = State.RUNNING;
   private WorkerStartException broken;
-  private final StatsRecorder stats = new StatsRecorder();
-  /** Runnables of execute()/submit(Runnable) that a terminated backend held but never started. */
-  private final List<Runnable> handedBack = new ArrayList<>();
+  private int startFailuresInARow;
+  private int quickDeathsInARow;
+  private final ArrayDeque<String> lastStartFailures = new ArrayDeque<>();
+  private ScheduledFuture<?> watch;
+  /** Isolated chunks in the queue; read without the lock to decide whether a worker's release must wake takers. */
+  private volatile int isolatedQueued;
+  private volatile boolean everReady;
+
+  /** Runnables of execute()/submit(Runnable) that a terminated pool never started. */
   private volatile ProgressRenderer renderer;
   private volatile boolean rendererMissing;
+  private volatile ScheduledThreadPoolExecutor timer;
 
   /** Runs user callbacks and completes user-visible futures, one at a time, off the workers' threads. */
   final ExecutorService results;
   /** The thread that runs callbacks; waiting for the pool from it would wait for itself. */
   private volatile Thread resultThread;
-
-  /** Throws if the caller is the pool's callback thread, which {@code what} would wait for. */
-  void checkNotResultThread(String what) {
-    if (Thread.currentThread() == resultThread) {
-      throw new IllegalStateException(what + " was called from a callback, which runs on the pool's result thread: it"
-          + " would wait for itself. Call it from another thread");
-    }
-  }
-
   /** Reads the input of imap calls, one thread per running call. */
   final ExecutorService feeders;
 
   Engine(Backend backend, EngineSettings settings) {
     this.backend = backend;
     this.settings = settings;
+    this.policy = new FailurePolicy(settings.retries());
     java.util.concurrent.ThreadFactory resultThreads = daemonThreads(settings.poolName() + "-results");
     this.results = Executors.newSingleThreadExecutor(r -> {
       Thread t = resultThreads.newThread(r);
@@ -84,8 +107,16 @@ final class Engine implements WorkSource, WorkSink {
     this.feeders = Executors.newCachedThreadPool(daemonThreads(settings.poolName() + "-feeder"));
   }
 
+  /** Throws if the caller is the pool's callback thread, which {@code what} would wait for. */
+  void checkNotResultThread(String what) {
+    if (Thread.currentThread() == resultThread) {
+      throw new IllegalStateException(what + " was called from a callback, which runs on the pool's result thread: it"
+          + " would wait for itself. Call it from another thread");
+    }
+  }
+
   void start() {
-    backend.start(this, this);
+    backend.start(this);
   }
 
   long nextCallId() {
@@ -94,20 +125,44 @@ final class Engine implements WorkSource, WorkSink {
 
   // ------------------------------------------------------------------ calls
 
-  /** Admits a new call; throws if the pool takes no new work. */
+  /**
+   * Admits a new call; throws if the pool takes no new work, if the backend cannot run its function
+   * (IllegalArgumentException), or if the call cannot start here (CallStartException). A call that throws
+   * is not registered: nothing of it is left behind.
+   */
   void register(Call call) {
+    checkAccepting();
+    try {
+      backend.admit(call);
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new CallStartException("the " + call.spec.operation() + " call could not start: the backend failed to"
+          + " take its job (" + t + "); the pool and its other calls go on", t);
+    }
     lock.lock();
     try {
       checkAccepting();
       active.add(call);
+    } catch (RuntimeException e) {
+      backend.jobFinished(call);
+      throw e;
     } finally {
       lock.unlock();
     }
     try {
       call.tracker = tracker(call);
-    } catch (RuntimeException | LinkageError e) {
-      // A broken progress renderer must not strand an admitted call: run it without listeners.
-      LOG.log(Level.WARNING, settings.poolName() + ": opening the call's listeners failed; it runs without them", e);
+      if (call.taskTimeout() != null) {
+        watchFrozenWorkers();
+      }
+    } catch (Throwable t) {
+      call.markCancelled();
+      call.finish();
+      throw new CallStartException("the " + call.spec.operation() + " call could not start: " + t
+          + (t instanceof java.util.ServiceConfigurationError || t instanceof LinkageError
+              ? "; its progress bar renderer cannot be loaded: put procpool-progress and its dependencies on the"
+                  + " class path together, or call without a progress bar (Progress.OFF)"
+              : "; the pool and its other calls go on"), t);
     }
   }
 
@@ -176,7 +231,12 @@ final class Engine implements WorkSource, WorkSink {
       if (state == State.TERMINATED) {
         return;
       }
-      queue.addAll(chunks);
+      for (WorkChunk c : chunks) {
+        queue.addLast(c);
+        if (c.isolated) {
+          isolatedQueued++;
+        }
+      }
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -191,7 +251,11 @@ final class Engine implements WorkSource, WorkSink {
         return;
       }
       for (int i = chunks.size() - 1; i >= 0; i--) {
-        queue.addFirst(chunks.get(i));
+        WorkChunk c = chunks.get(i);
+        queue.addFirst(c);
+        if (c.isolated) {
+          isolatedQueued++;
+        }
       }
       changed.signalAll();
     } finally {
@@ -204,15 +268,22 @@ final class Engine implements WorkSource, WorkSink {
     try {
       active.remove(call);
       if (state == State.SHUTDOWN && active.isEmpty()) {
-        queue.clear();
-        changed.signalAll();
-        results.shutdown();
-        feeders.shutdown();
+        drained();
       }
     } finally {
       lock.unlock();
     }
     backend.jobFinished(call);
+  }
+
+  /** The pool is shut down and every call has finished; called under the lock. */
+  private void drained() {
+    queue.clear();
+    isolatedQueued = 0;
+    changed.signalAll();
+    results.shutdown();
+    feeders.shutdown();
+    stopTimer();
   }
 
   void interrupt(Call call) {
@@ -221,23 +292,53 @@ final class Engine implements WorkSource, WorkSink {
 
   // ------------------------------------------------------------------ lifecycle
 
-  void shutdown() {
+  /**
+   * Lets the pending calls finish, then the workers exit.
+   *
+   * @param keepJvmAlive whether the JVM must not exit before the calls accepted so far have finished (a
+   *     non-daemon thread waits for them), as with ThreadPoolExecutor: what the caller asked for, but not
+   *     what a pool that became unreachable asks for
+   */
+  void shutdown(boolean keepJvmAlive) {
+    boolean pending;
     lock.lock();
     try {
       if (state != State.RUNNING) {
         return;
       }
       state = State.SHUTDOWN;
-      if (active.isEmpty()) {
-        queue.clear();
-        results.shutdown();
-        feeders.shutdown();
+      pending = !active.isEmpty();
+      if (!pending) {
+        drained();
       }
       changed.signalAll();
     } finally {
       lock.unlock();
     }
     backend.shutdown();
+    if (pending && keepJvmAlive) {
+      Thread keeper = new Thread(this::awaitQuietly, "procpool-" + settings.poolName() + "-finishing");
+      keeper.setDaemon(false); // the point: main may return, the work accepted before shutdown() still finishes
+      keeper.start();
+    }
+  }
+
+  private void awaitQuietly() {
+    try {
+      awaitTermination(Long.MAX_VALUE);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether calls are still pending: work accepted before shutdown() that the JVM must not drop. */
+  boolean hasPendingCalls() {
+    lock.lock();
+    try {
+      return !active.isEmpty();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Stops everything now; returns the runnables of execute()/submit(Runnable) that never started. */
@@ -251,13 +352,18 @@ final class Engine implements WorkSource, WorkSink {
       }
       state = State.TERMINATED;
       for (WorkChunk c : queue) {
-        if (c.call.origin != null && !c.call.isCancelled()) {
-          neverStarted.add(c.call.origin);
+        addOrigin(c, neverStarted);
+      }
+      for (Link link : links) {
+        for (WorkChunk c : link.unstarted()) {
+          addOrigin(c, neverStarted);
         }
       }
       queue.clear();
+      isolatedQueued = 0;
       cut = new ArrayList<>(active);
       changed.signalAll();
+      stopTimer();
     } finally {
       lock.unlock();
     }
@@ -268,11 +374,13 @@ final class Engine implements WorkSource, WorkSink {
     backend.terminate();
     feeders.shutdownNow();
     results.shutdown();
-    synchronized (handedBack) {
-      neverStarted.addAll(handedBack);
-      handedBack.clear();
-    }
     return neverStarted;
+  }
+
+  private static void addOrigin(WorkChunk c, List<Runnable> into) {
+    if (c.call.origin != null && !c.call.isCancelled() && !into.contains(c.call.origin)) {
+      into.add(c.call.origin);
+    }
   }
 
   boolean isShutdown() {
@@ -311,36 +419,11 @@ final class Engine implements WorkSource, WorkSink {
   // ------------------------------------------------------------------ WorkSource
 
   @Override
-  public Chunk take() throws InterruptedException {
-    lock.lockInterruptibly();
-    try {
-      for (;;) {
-        WorkChunk c = nextLive();
-        if (c != null || finishedLocked()) {
-          return c;
-        }
-        changed.await();
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  @Override
-  public Chunk poll(long timeout, TimeUnit unit) throws InterruptedException {
-    long nanos = unit.toNanos(timeout);
-    lock.lockInterruptibly();
-    try {
-      for (;;) {
-        WorkChunk c = nextLive();
-        if (c != null || finishedLocked() || nanos <= 0) {
-          return c;
-        }
-        nanos = changed.awaitNanos(nanos);
-      }
-    } finally {
-      lock.unlock();
-    }
+  public WorkerLink enrol(WorkerControl control) {
+    Objects.requireNonNull(control, "control");
+    Link link = new Link(this, linkIds.incrementAndGet(), control, settings.maxTasksPerWorker());
+    links.add(link);
+    return link;
   }
 
   @Override
@@ -353,126 +436,164 @@ final class Engine implements WorkSource, WorkSink {
     }
   }
 
-  private WorkChunk nextLive() {
-    WorkChunk c;
-    while ((c = queue.pollFirst()) != null) {
-      if (!c.call.isCancelled()) {
-        c.takenAt = System.nanoTime();
-        return c;
-      }
-    }
-    return null;
-  }
-
   private boolean finishedLocked() {
-    return state == State.TERMINATED || (state == State.SHUTDOWN && active.isEmpty());
+    return state == State.TERMINATED || broken != null || (state == State.SHUTDOWN && active.isEmpty());
   }
 
-  // ------------------------------------------------------------------ WorkSink
-
   @Override
-  public void completed(Chunk chunk, int offset, List<?> values) {
-    WorkChunk c = (WorkChunk) chunk;
-    c.call.onResults(c.firstIndex() + offset, values);
-    if (offset + values.size() == c.size() && c.takenAt != 0) {
-      c.call.chunkDone(c.size(), System.nanoTime() - c.takenAt);
+  public void noWorkers(String why) {
+    List<Call> cut;
+    lock.lock();
+    try {
+      cut = new ArrayList<>(active);
+    } finally {
+      lock.unlock();
     }
-  }
-
-  @Override
-  public void failed(Chunk chunk, int offset, Throwable error) {
-    WorkChunk c = (WorkChunk) chunk;
-    c.call.onFailure(c.firstIndex() + offset, error, false);
+    if (cut.isEmpty()) {
+      return;
+    }
+    LOG.log(Level.DEBUG, "{0}: no workers left: {1}", settings.poolName(), why);
+    NoWorkersException failure = new NoWorkersException(why);
+    for (Call call : cut) {
+      call.abort(failure);
+    }
   }
 
   /**
-   * Decides the fate of a lost chunk's open items. A chunk that never started goes back as it was (up to
-   * {@link Loss#MAX_HAND_BACKS} times in a row). Of a chunk that was running, a timed-out item fails and
-   * the others go back; when a worker died, the open items are re-run one at a time so that only the
-   * item that really kills its worker fails. A chunk whose start is unknown goes back whole once, and
-   * counts as started when its items are lost that way again.
+   * The next chunk for {@code link}, waiting up to {@code nanos} (forever if negative); null if none came
+   * or the worker must take no more. An isolated chunk goes only to a worker that holds nothing, and while
+   * one waits at the head of the queue, nothing else goes out: the workers drain until one is free for it.
    */
-  @Override
-  public void lost(Chunk chunk, Loss loss) {
-    WorkChunk c = (WorkChunk) chunk;
-    Call call = c.call;
-    if (loss.kind() == Loss.Kind.TERMINATED) {
-      if (!loss.started() && call.origin != null) {
-        synchronized (handedBack) {
-          handedBack.add(call.origin);
+  WorkChunk take(Link link, long nanos) throws InterruptedException {
+    lock.lockInterruptibly();
+    try {
+      for (;;) {
+        if (finishedLocked() || link.closed()) {
+          return null;
+        }
+        WorkChunk c = nextFor(link);
+        if (c != null) {
+          link.assign(c);
+          return c;
+        }
+        if (nanos == 0) {
+          return null;
+        }
+        if (nanos < 0) {
+          changed.await();
+        } else {
+          nanos = Math.max(0, changed.awaitNanos(nanos));
         }
       }
-      return;
+    } finally {
+      lock.unlock();
     }
-    if (call.isCancelled()) {
-      return;
-    }
-    List<Integer> open = new ArrayList<>();
-    for (int i = 0; i < c.size(); i++) {
-      if (!call.isResolved(c.firstIndex() + i)) {
-        open.add(i);
-      }
-    }
-    if (open.isEmpty()) {
-      return;
-    }
-    Loss.Start start = loss.start();
-    if (start == Loss.Start.UNKNOWN && c.uncertainLosses == 0) {
-      requeueFirst(runs(c, open, c.deaths, 1, 0));
-      return;
-    }
-    if (start == Loss.Start.NOT_STARTED) {
-      if (c.handBacks + 1 >= Loss.MAX_HAND_BACKS) {
-        IllegalStateException stuck = new IllegalStateException("the chunk of items " + c.firstIndex() + ".."
-            + (c.firstIndex() + c.size() - 1) + " was handed back unstarted " + Loss.MAX_HAND_BACKS
-            + " times in a row (last: " + loss.detail() + "); its backend keeps refusing it, which is a bug of the"
-            + " backend: report it with this message", loss.cause());
-        for (int i : open) {
-          call.onFailure(c.firstIndex() + i, stuck, true);
-        }
-        return;
-      }
-      requeueFirst(runs(c, open, c.deaths, c.uncertainLosses, c.handBacks + 1));
-      return;
-    }
-    if (loss.kind() == Loss.Kind.TIMED_OUT && loss.offset() >= 0) {
-      long index = c.firstIndex() + loss.offset();
-      call.onFailure(index, new TaskTimeoutException(index, call.taskTimeout()), true);
-      open.remove(Integer.valueOf(loss.offset()));
-      requeueFirst(runs(c, open, 0, 0, 0));
-      return;
-    }
-    if (open.size() > 1) {
-      List<WorkChunk> singles = new ArrayList<>(open.size());
-      for (int i : open) {
-        singles.add(new WorkChunk(call, c.firstIndex() + i, c.items().subList(i, i + 1), 0, c.uncertainLosses, 0));
-      }
-      requeueFirst(singles);
-      return;
-    }
-    int i = open.get(0);
-    long index = c.firstIndex() + i;
-    int deaths = c.size() == 1 ? c.deaths + 1 : 1;
-    if (deaths <= settings.retries()) {
-      LOG.log(Level.INFO, "{0}: retrying item {1} after its worker died ({2}), retry {3} of {4}",
-          settings.poolName(), index, loss.detail(), deaths, settings.retries());
-      requeueFirst(List.of(new WorkChunk(call, index, c.items().subList(i, i + 1), deaths, c.uncertainLosses, 0)));
-      return;
-    }
-    call.onFailure(index, new WorkerDiedException(index,
-        "the worker died while running item " + index + " (" + loss.detail() + ")"
-            + (deaths > 1 ? " on each of " + deaths + " tries" : "")
-            + "; the task crashes its worker: fix the task, give workers more memory, or allow retries with"
-            + " PoolBuilder.retries(n)",
-        loss.cause()), true);
   }
 
-  @Override
-  public void workerStartFailed(String message, Throwable cause) {
-    WorkerStartException failure = new WorkerStartException(
-        message + "; the pool is broken and takes no more work: fix the initializer or worker settings and"
-            + " create a new pool",
-        cause);
+  private WorkChunk nextFor(Link link) {
+    WorkChunk head;
+    while ((head = queue.peekFirst()) != null && head.call.isCancelled()) {
+      dequeue();
+    }
+    if (head == null || !link.mayTake(head)) {
+      return null;
+    }
+    return dequeue();
+  }
+
+  private WorkChunk dequeue() {
+    WorkChunk c = queue.pollFirst();
+    if (c != null && c.isolated) {
+      isolatedQueued--;
+    }
+    return c;
+  }
+
+  /** A worker let go of a chunk (or of all): wake the takers if an isolated chunk may now go out. */
+  void linkReleased(boolean wasIsolated, boolean nowEmpty) {
+    if (wasIsolated || (nowEmpty && isolatedQueued > 0)) {
+      lock.lock();
+      try {
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ worker lifecycle
+
+  void workerReady(Link link, String detail) {
+    everReady = true;
+    lock.lock();
+    try {
+      startFailuresInARow = 0;
+      lastStartFailures.clear();
+    } finally {
+      lock.unlock();
+    }
+    stats.started(link.id(), System.nanoTime() - link.enrolledAt);
+    LOG.log(Level.DEBUG, "{0}: worker {1} started{2}", settings.poolName(), link.id(),
+        detail.isEmpty() ? "" : ": " + detail);
+  }
+
+  Verdict workerStartFailed(Link link, StartFailure failure, List<WorkChunk> held) {
+    links.remove(link);
+    for (WorkChunk c : held) {
+      settleLost(c, FailurePolicy.Loss.DIED, "worker " + link.id() + " failed while starting: " + failure.detail(),
+          failure.cause(), held.size() == 1);
+    }
+    int inARow;
+    lock.lock();
+    try {
+      inARow = ++startFailuresInARow;
+      lastStartFailures.addLast(failure.detail());
+      while (lastStartFailures.size() > STARTS_SHOWN) {
+        lastStartFailures.removeFirst();
+      }
+    } finally {
+      lock.unlock();
+    }
+    FailurePolicy.StartDecision decision = policy.startFailed(failure.kind(), everReady, inARow);
+    if (decision.broken()) {
+      breakPool(brokenMessage(failure, inARow), failure.cause());
+      return Verdict.RETIRE;
+    }
+    if (isFinished()) {
+      return Verdict.RETIRE;
+    }
+    LOG.log(Level.DEBUG, "{0}: worker {1} failed to start ({2}); starting another in {3} ms", settings.poolName(),
+        link.id(), failure.detail(), TimeUnit.NANOSECONDS.toMillis(decision.delayNanos()));
+    return new Verdict(true, decision.delayNanos());
+  }
+
+  private String brokenMessage(StartFailure failure, int inARow) {
+    if (failure.kind() == StartFailure.Kind.INITIALIZER) {
+      return failure.detail() + "; the pool is broken and takes no more work: fix the initializer and create a new pool";
+    }
+    if (inARow < FailurePolicy.MAX_START_FAILURES) {
+      return failure.detail() + "; no worker of this pool could start, so the pool is broken and takes no more work:"
+          + " fix the worker settings and create a new pool";
+    }
+    List<String> last;
+    lock.lock();
+    try {
+      last = new ArrayList<>(lastStartFailures);
+    } finally {
+      lock.unlock();
+    }
+    StringBuilder m = new StringBuilder().append(inARow).append(" worker starts in a row failed; the last ")
+        .append(last.size()).append(':');
+    for (int i = 0; i < last.size(); i++) {
+      m.append(" (").append(i + 1).append(") ").append(last.get(i));
+    }
+    return m.append("; the pool is broken and takes no more work: find out what kills its workers while they start"
+        + " (memory limits, an OOM killer, an operator), fix the worker settings, and create a new pool").toString();
+  }
+
+  /** Fails every pending call and refuses new ones: workers cannot be started. */
+  private void breakPool(String message, Throwable cause) {
+    WorkerStartException failure = new WorkerStartException(message, cause);
     List<Call> cut;
     lock.lock();
     try {
@@ -481,59 +602,214 @@ final class Engine implements WorkSource, WorkSink {
       }
       broken = failure;
       queue.clear();
+      isolatedQueued = 0;
       cut = new ArrayList<>(active);
       changed.signalAll();
+      stopTimer();
     } finally {
       lock.unlock();
     }
-    LOG.log(Level.ERROR, settings.poolName() + ": " + failure.getMessage(), cause);
+    LOG.log(Level.DEBUG, "{0}: {1}", settings.poolName(), message);
     for (Call call : cut) {
       call.abort(failure);
     }
   }
 
-  @Override
-  public void activity(WorkerActivity activity) {
-    stats.activity(activity);
+  Verdict workerGone(Link link, Exit exit, List<WorkChunk> held) {
+    links.remove(link);
+    // Statistics first: a caller whose call fails with these chunks must find the death in stats().
+    boolean recycled = exit.kind() == Exit.Kind.EXITED && link.recycled();
+    WorkerStats.Restart end = switch (exit.kind()) {
+      case EXITED -> recycled ? WorkerStats.Restart.RECYCLING : WorkerStats.Restart.SHUTDOWN;
+      case DIED, STOPPED -> WorkerStats.Restart.CRASH;
+      case TIMED_OUT -> WorkerStats.Restart.TIMEOUT;
+      case TERMINATED -> WorkerStats.Restart.SHUTDOWN;
+    };
+    stats.ended(link.id(), end);
+    logEnd(link, exit, recycled);
+    if (exit.kind() != Exit.Kind.TERMINATED) {
+      FailurePolicy.Loss how = switch (exit.kind()) {
+        case TIMED_OUT -> FailurePolicy.Loss.INNOCENT;
+        case STOPPED -> FailurePolicy.Loss.FROZE;
+        default -> FailurePolicy.Loss.DIED;
+      };
+      String detail = exit.detail().isEmpty() ? "worker " + link.id() + " " + describe(exit.kind()) : exit.detail();
+      for (WorkChunk c : held) {
+        settleLost(c, how, detail, exit.cause(), held.size() == 1);
+      }
+    }
+    if (exit.kind() == Exit.Kind.TERMINATED || isFinished()) {
+      return Verdict.RETIRE;
+    }
+    if (exit.kind() == Exit.Kind.EXITED) {
+      return Verdict.REPLACE;
+    }
+    int quick;
+    lock.lock();
+    try {
+      // A worker that dies holding nothing, before finishing a single item, is not killed by a task: a
+      // crash loop (something in the worker kills it) must not spin.
+      boolean loop = exit.kind() == Exit.Kind.DIED && held.isEmpty() && link.outcomes() == 0;
+      quick = quickDeathsInARow = loop ? quickDeathsInARow + 1 : 0;
+    } finally {
+      lock.unlock();
+    }
+    return new Verdict(true, FailurePolicy.backoff(quick));
+  }
+
+  private void logEnd(Link link, Exit exit, boolean recycled) {
+    Level level = switch (exit.kind()) {
+      case DIED, TIMED_OUT, STOPPED -> Level.INFO;
+      case EXITED, TERMINATED -> Level.DEBUG;
+    };
+    String what = recycled ? "recycled" : describe(exit.kind());
+    LOG.log(level, "{0}: worker {1} {2}{3}", settings.poolName(), link.id(), what,
+        exit.detail().isEmpty() ? "" : ": " + exit.detail());
+  }
+
+  private static String describe(Exit.Kind kind) {
+    return switch (kind) {
+      case EXITED -> "exited";
+      case DIED -> "died";
+      case TIMED_OUT -> "was stopped for a task timeout";
+      case STOPPED -> "was stopped as frozen";
+      case TERMINATED -> "was terminated";
+    };
+  }
+
+  // ------------------------------------------------------------------ settling chunks
+
+  void settleLost(WorkChunk c, FailurePolicy.Loss how, String detail) {
+    settleLost(c, how, detail, null, false);
+  }
+
+  private void settleLost(WorkChunk c, FailurePolicy.Loss how, String detail, Throwable cause, boolean alone) {
+    if (c.call.isCancelled()) {
+      return;
+    }
+    apply(c, policy.lost(held(c, alone), how), detail, cause);
+  }
+
+  void settleHandedBack(WorkChunk c, String why) {
+    if (c.call.isCancelled()) {
+      return;
+    }
+    apply(c, policy.handedBack(held(c, false)), why, null);
+  }
+
+  void settleTimedOut(WorkChunk c, int offset) {
+    if (c.call.isCancelled()) {
+      return;
+    }
+    apply(c, policy.timedOut(held(c, false), offset), "timed out", null);
+  }
+
+  /** Whether any item of the chunk still lacks an outcome. */
+  boolean hasOpenItems(WorkChunk c) {
+    return openOffsets(c).length > 0;
+  }
+
+  private FailurePolicy.Held held(WorkChunk c, boolean alone) {
+    return new FailurePolicy.Held(c.size(), openOffsets(c), c.started, c.running, c.deaths, c.suspicion,
+        c.handBacks, c.isolated, alone);
+  }
+
+  private static int[] openOffsets(WorkChunk c) {
+    int[] open = new int[c.size()];
+    int n = 0;
+    for (int i = 0; i < open.length; i++) {
+      if (!c.call.isResolved(c.firstIndex() + i)) {
+        open[n++] = i;
+      }
+    }
+    return java.util.Arrays.copyOf(open, n);
+  }
+
+  private void apply(WorkChunk c, FailurePolicy.Settlement s, String detail, Throwable cause) {
+    Call call = c.call;
+    for (FailurePolicy.Failure f : s.failures()) {
+      long index = c.firstIndex() + f.offset();
+      call.onFailure(index, failure(index, f, call, detail, cause), true);
+    }
+    if (s.reruns().isEmpty()) {
+      return;
+    }
+    List<WorkChunk> again = new ArrayList<>(s.reruns().size());
+    for (FailurePolicy.Rerun r : s.reruns()) {
+      if (r.deaths() > 0 && r.deaths() > c.deaths) {
+        LOG.log(Level.INFO, "{0}: retrying item {1} after its worker died ({2}), retry {3} of {4}",
+            settings.poolName(), c.firstIndex() + r.from(), detail, r.deaths(), settings.retries());
+      }
+      again.add(new WorkChunk(call, c.firstIndex() + r.from(), c.items().subList(r.from(), r.to()), r.deaths(),
+          r.suspicion(), r.handBacks(), r.isolated()));
+    }
+    requeueFirst(again);
+  }
+
+  private static RuntimeException failure(long index, FailurePolicy.Failure f, Call call, String detail, Throwable cause) {
+    return switch (f.cause()) {
+      case TIMED_OUT -> new TaskTimeoutException(index, call.taskTimeout());
+      case DIED -> new WorkerDiedException(index, "the worker died while running item " + index + " (" + detail + ")"
+          + (f.tries() > 1 ? " on each of " + f.tries() + " tries" : "")
+          + "; the task crashes its worker: fix the task, give workers more memory, or allow retries with"
+          + " PoolBuilder.retries(n)", cause);
+      case STUCK -> new IllegalStateException("item " + index + " was handed back unstarted "
+          + FailurePolicy.MAX_HAND_BACKS + " times in a row (last: " + detail + "); its backend keeps refusing it,"
+          + " which is a bug of the backend: report it with this message", cause);
+    };
+  }
+
+  // ------------------------------------------------------------------ frozen workers
+
+  /** Starts watching for frozen workers, once a call with a task timeout exists. */
+  private void watchFrozenWorkers() {
+    lock.lock();
+    try {
+      if (watch != null || state == State.TERMINATED || broken != null) {
+        return;
+      }
+      watch = timer().scheduleWithFixedDelay(this::stopFrozen, WATCH_PERIOD_MILLIS, WATCH_PERIOD_MILLIS,
+          TimeUnit.MILLISECONDS);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void stopFrozen() {
+    long now = System.nanoTime();
+    for (Link link : links) {
+      String reason = link.frozen(now);
+      if (reason != null) {
+        LOG.log(Level.INFO, "{0}: {1}; stopping it", settings.poolName(), reason);
+        try {
+          link.control.stop(reason);
+        } catch (RuntimeException e) {
+          LOG.log(Level.ERROR, settings.poolName() + ": stopping frozen worker " + link.id() + " failed", e);
+        }
+      }
+    }
+  }
+
+  private ScheduledThreadPoolExecutor timer() {
+    ScheduledThreadPoolExecutor t = timer;
+    if (t == null) {
+      t = new ScheduledThreadPoolExecutor(1, daemonThreads(settings.poolName() + "-watch"));
+      t.setRemoveOnCancelPolicy(true);
+      timer = t;
+    }
+    return t;
+  }
+
+  /** Called under the lock. */
+  private void stopTimer() {
+    ScheduledThreadPoolExecutor t = timer;
+    if (t != null) {
+      t.shutdownNow();
+    }
   }
 
   PoolStats stats() {
     return stats.snapshot();
-  }
-
-  @Override
-  public void workerEvent(WorkerEvent event) {
-    stats.event(event);
-    Level level = switch (event.kind()) {
-      case DIED, TIMED_OUT -> Level.WARNING;
-      case STARTED, EXITED, RECYCLED -> Level.DEBUG;
-    };
-    String what = switch (event.kind()) {
-      case STARTED -> "started";
-      case RECYCLED -> "recycled";
-      case DIED -> "died";
-      case TIMED_OUT -> "stopped for a timeout";
-      case EXITED -> "exited";
-    };
-    LOG.log(level, "{0}: worker {1} {2}{3}", settings.poolName(), event.workerId(), what,
-        event.detail().isEmpty() ? "" : ": " + event.detail());
-  }
-
-  // ------------------------------------------------------------------ helpers
-
-  /** Groups open offsets into runs of consecutive items, one chunk each. */
-  private static List<WorkChunk> runs(WorkChunk c, List<Integer> open, int deaths, int uncertain, int handBacks) {
-    List<WorkChunk> out = new ArrayList<>();
-    int start = 0;
-    for (int k = 1; k <= open.size(); k++) {
-      if (k == open.size() || open.get(k) != open.get(k - 1) + 1) {
-        int from = open.get(start);
-        int to = open.get(k - 1) + 1;
-        out.add(new WorkChunk(c.call, c.firstIndex() + from, c.items().subList(from, to), deaths, uncertain, handBacks));
-        start = k;
-      }
-    }
-    return out;
   }
 
   static java.util.concurrent.ThreadFactory daemonThreads(String name) {

@@ -1,7 +1,6 @@
 package dev.procpool.internal;
 
 import dev.procpool.ResultIterator;
-import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -16,8 +15,6 @@ import java.util.stream.StreamSupport;
  * wait for a consumer that cannot exist, and {@code Pool.close()} with it, forever.
  */
 final class ImapIterator<R> implements ResultIterator<R> {
-  private static final Cleaner CLEANER = Cleaner.create(Engine.daemonThreads("imap-cleaner"));
-
   private final StreamCall call;
 
   private ImapIterator(StreamCall call) {
@@ -26,7 +23,7 @@ final class ImapIterator<R> implements ResultIterator<R> {
 
   static <R> ImapIterator<R> of(StreamCall call) {
     ImapIterator<R> it = new ImapIterator<>(call);
-    CLEANER.register(it, new Abandoned(call));
+    Engine.CLEANER.register(it, new Abandoned(call));
     return it;
   }
 

@@ -30,11 +30,16 @@ final class MapCall extends Call {
   static MapCall start(Engine engine, Fn<Object, Object> fn, Object[] items, int chunksize, CallSpec spec) {
     MapCall call = new MapCall(engine, fn, items.length, spec);
     engine.register(call);
-    List<WorkChunk> chunks = new ArrayList<>(items.length / chunksize + 1);
-    for (int from = 0; from < items.length; from += chunksize) {
-      chunks.add(new WorkChunk(call, from, new ArraySlice(items, from, Math.min(items.length, from + chunksize)), 0));
+    try {
+      List<WorkChunk> chunks = new ArrayList<>(items.length / chunksize + 1);
+      for (int from = 0; from < items.length; from += chunksize) {
+        chunks.add(new WorkChunk(call, from, new ArraySlice(items, from, Math.min(items.length, from + chunksize))));
+      }
+      engine.enqueue(chunks);
+    } catch (Throwable t) {
+      call.abort(new dev.procpool.CallStartException("the call could not start: " + t, t));
+      throw t;
     }
-    engine.enqueue(chunks);
     return call;
   }
 
@@ -124,6 +129,7 @@ final class MapCall extends Call {
   @Override
   void abort(RuntimeException reason) {
     markCancelled();
+    announceFinished();
     done.completeExceptionally(reason);
     finish();
   }

@@ -2,14 +2,12 @@ package dev.procpool.internal;
 
 import dev.procpool.PoolStats;
 import dev.procpool.WorkerStats;
-import dev.procpool.spi.WorkerActivity;
-import dev.procpool.spi.WorkerEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
 
-/** Adds up what backends report about their workers into {@link PoolStats}. */
+/** Adds up what the engine learns about each worker into {@link PoolStats}. */
 final class StatsRecorder {
   private final long startNanos = System.nanoTime();
   private final ConcurrentSkipListMap<Integer, Row> rows = new ConcurrentSkipListMap<>();
@@ -31,43 +29,48 @@ final class StatsRecorder {
     }
   }
 
-  void event(WorkerEvent e) {
+  /** The worker became ready, {@code startupNanos} after it was enrolled. */
+  void started(int workerId, long startupNanos) {
     long now = System.nanoTime();
-    Row row = row(e.workerId(), now);
+    Row row = row(workerId, now);
     synchronized (row) {
-      switch (e.kind()) {
-        case STARTED -> {
-          row.readyAt = now;
-          row.startupNanos = e.startupNanos();
-        }
-        case DIED -> end(row, now, WorkerStats.Restart.CRASH);
-        case TIMED_OUT -> end(row, now, WorkerStats.Restart.TIMEOUT);
-        case RECYCLED -> end(row, now, WorkerStats.Restart.RECYCLING);
-        case EXITED -> end(row, now, WorkerStats.Restart.SHUTDOWN);
+      row.readyAt = now;
+      row.startupNanos = startupNanos;
+    }
+  }
+
+  /** The worker ended; the first cause recorded stands. */
+  void ended(int workerId, WorkerStats.Restart cause) {
+    long now = System.nanoTime();
+    Row row = row(workerId, now);
+    synchronized (row) {
+      if (row.end == null) {
+        row.end = cause;
+        row.endedAt = now;
       }
+    }
+  }
+
+  /** The worker reported outcomes of {@code items} items. */
+  void tasks(int workerId, int items) {
+    Row row = row(workerId, System.nanoTime());
+    synchronized (row) {
+      row.tasks += items;
+    }
+  }
+
+  void activity(int workerId, long busyNanos, long bytesIn, long bytesOut) {
+    Row row = row(workerId, System.nanoTime());
+    synchronized (row) {
+      row.busyNanos += busyNanos;
+      row.bytesIn += bytesIn;
+      row.bytesOut += bytesOut;
     }
   }
 
   /** The worker's row; a worker first heard of now counts as ready now. */
   private Row row(int workerId, long now) {
     return rows.computeIfAbsent(workerId, id -> new Row(id, now));
-  }
-
-  private static void end(Row row, long now, WorkerStats.Restart cause) {
-    if (row.end == null) {
-      row.end = cause;
-      row.endedAt = now;
-    }
-  }
-
-  void activity(WorkerActivity a) {
-    Row row = row(a.workerId(), System.nanoTime());
-    synchronized (row) {
-      row.tasks += a.tasks();
-      row.busyNanos += a.busyNanos();
-      row.bytesIn += a.bytesIn();
-      row.bytesOut += a.bytesOut();
-    }
   }
 
   PoolStats snapshot() {

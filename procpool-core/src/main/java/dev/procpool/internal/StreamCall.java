@@ -112,14 +112,14 @@ final class StreamCall extends Call {
     StreamCall call = new StreamCall(engine, fn, input, inputResource, chunksize, ordered, spec, total);
     try {
       engine.register(call);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       call.closeInput(); // the caller handed us the stream; it would otherwise never be closed
       throw e;
     }
     try {
       engine.feeders.execute(call::feed);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      call.abort(e);
+    } catch (Throwable e) {
+      call.abort(e instanceof RuntimeException r ? r : new dev.procpool.CallStartException("the call could not start: " + e, e));
       call.closeInput();
       throw e;
     }
@@ -184,7 +184,7 @@ final class StreamCall extends Call {
           lock.unlock();
         }
         if (!batch.isEmpty()) {
-          engine.enqueue(List.of(new WorkChunk(this, first, java.util.Collections.unmodifiableList(batch), 0)));
+          engine.enqueue(List.of(new WorkChunk(this, first, java.util.Collections.unmodifiableList(batch))));
         }
         if (idle) {
           finish();
@@ -335,7 +335,7 @@ final class StreamCall extends Call {
 
   boolean hasNext() {
     try {
-      return awaitNext(-1);
+      return more(awaitNext(-1));
     } catch (InterruptedException e) {
       throw interrupted();
     } catch (TimeoutException e) {
@@ -352,7 +352,7 @@ final class StreamCall extends Call {
 
   Object next(Duration timeout) throws TimeoutException {
     try {
-      if (!awaitNext(Math.max(0, timeout.toNanos()))) {
+      if (!more(awaitNext(Math.max(0, timeout.toNanos())))) {
         throw new NoSuchElementException("no more results");
       }
     } catch (InterruptedException e) {
@@ -391,29 +391,46 @@ final class StreamCall extends Call {
     }
   }
 
+  /**
+   * At the end of the iteration, tells listeners before the caller learns it, so that a progress bar
+   * shows its final state before the caller prints anything: the worker that delivered the last outcome
+   * may not have finished the call yet.
+   */
+  private boolean more(boolean more) {
+    if (!more) {
+      announceFinished();
+    }
+    return more;
+  }
+
   private Object take() {
-    Object outcome;
+    Object outcome = null;
+    RuntimeException thrown = null;
     boolean end;
     lock.lock();
     try {
       if (aborted != null) {
-        closed = true; // thrown once; the iteration is over
-        throw aborted;
+        thrown = aborted; // thrown once; the iteration is over
+      } else {
+        long index = delivered;
+        outcome = ordered ? buffered.remove(index) : arrived.poll();
+        if (outcome == null) {
+          inputErrorDelivered = true;
+          thrown = new InputFailedException(read, inputError);
+        } else {
+          delivered++;
+        }
       }
-      long index = delivered;
-      outcome = ordered ? buffered.remove(index) : arrived.poll();
-      if (outcome == null) {
-        inputErrorDelivered = true;
-        closed = true;
-        throw new InputFailedException(read, inputError);
-      }
-      delivered++;
-      end = inputDone && delivered == read && inputError == null;
+      end = thrown != null || (inputDone && delivered == read && inputError == null);
       if (end) {
         closed = true;
       }
     } finally {
       lock.unlock();
+    }
+    more(!end);
+    if (thrown != null) {
+      throw thrown;
     }
     permits.release();
     if (outcome instanceof Failure f) {

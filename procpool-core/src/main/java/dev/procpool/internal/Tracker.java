@@ -5,6 +5,7 @@ import dev.procpool.PoolListener;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -24,6 +25,10 @@ final class Tracker implements CallProgress {
   private final java.util.concurrent.locks.ReentrantReadWriteLock events =
       new java.util.concurrent.locks.ReentrantReadWriteLock();
   private final AtomicBoolean complained = new AtomicBoolean();
+  /** Opens once every listener has had callFinished, which the other callers of finished() wait for. */
+  private final CountDownLatch announced = new CountDownLatch(1);
+  /** The thread telling listeners that the call finished; it may end the call again from a listener. */
+  private volatile Thread announcer;
 
   Tracker(long callId, String operation, long total, List<PoolListener> listeners) {
     this.callId = callId;
@@ -72,6 +77,11 @@ final class Tracker implements CallProgress {
     this.total = total;
   }
 
+  /**
+   * Tells listeners, once, that the call is over, and returns only when they have been told, whichever
+   * thread tells them: the worker that completed the call and the caller that saw it end both call
+   * this, and the caller must not go on (and print) before a progress bar has drawn its final state.
+   */
   void finished() {
     boolean first;
     if (events.getReadHoldCount() > 0) {
@@ -85,9 +95,31 @@ final class Tracker implements CallProgress {
       }
     }
     if (first) {
-      for (PoolListener l : listeners) {
-        guard(() -> l.callFinished(this));
+      announcer = Thread.currentThread();
+      try {
+        for (PoolListener l : listeners) {
+          guard(() -> l.callFinished(this));
+        }
+      } finally {
+        announced.countDown();
       }
+    } else if (Thread.currentThread() != announcer) {
+      awaitAnnounced();
+    }
+  }
+
+  private void awaitAnnounced() {
+    boolean interrupted = false;
+    for (;;) {
+      try {
+        announced.await(); // listeners are quick: an interrupt is kept for later, not a reason to go on early
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -4,31 +4,47 @@ import dev.procpool.spi.Chunk;
 import dev.procpool.spi.Job;
 import java.util.List;
 
-/** The engine's chunk: what a backend sees, plus how often its item already killed a worker. */
+/**
+ * The engine's chunk: what a backend sees, the fault budgets its items carry (see {@link FailurePolicy}),
+ * and, once a worker took it, what that worker said of it. A chunk is taken by one worker at most: items
+ * that must run again go into new chunks.
+ */
 final class WorkChunk implements Chunk {
   final Call call;
   private final long firstIndex;
   private final List<?> items;
-  /** Times this chunk's single item was running when its worker died; only isolated chunks count. */
+  /** Times this chunk's single, isolated item was running alone when its worker died. */
   final int deaths;
-  /** Times these items were lost with a worker that could not say whether it had started them. */
-  final int uncertainLosses;
+  /** Times these items were held, unbegun, by a worker that died. */
+  final int suspicion;
   /** Times in a row these items were handed back unstarted. */
   final int handBacks;
-  /** When a backend took the chunk from the engine's queue (System.nanoTime), for adaptive chunk sizes. */
-  volatile long takenAt;
+  /** Whether the chunk is one suspect item that must run alone on its worker. */
+  final boolean isolated;
 
-  WorkChunk(Call call, long firstIndex, List<?> items, int deaths) {
-    this(call, firstIndex, items, deaths, 0, 0);
+  // What the worker that took it said of it: written by that worker's reports, read when it is gone.
+  /** The worker that took it, or null while queued. */
+  volatile Link holder;
+  /** When a worker took it (System.nanoTime), for adaptive chunk sizes and the frozen-worker watch. */
+  volatile long takenAt;
+  volatile boolean started;
+  /** The offset of the item the worker said runs now, or -1. */
+  volatile int running = -1;
+  /** Outcomes the worker reported (one worker reports on a chunk, from one thread at a time). */
+  volatile int reported;
+
+  WorkChunk(Call call, long firstIndex, List<?> items) {
+    this(call, firstIndex, items, 0, 0, 0, false);
   }
 
-  WorkChunk(Call call, long firstIndex, List<?> items, int deaths, int uncertainLosses, int handBacks) {
+  WorkChunk(Call call, long firstIndex, List<?> items, int deaths, int suspicion, int handBacks, boolean isolated) {
     this.call = call;
     this.firstIndex = firstIndex;
     this.items = items;
     this.deaths = deaths;
-    this.uncertainLosses = uncertainLosses;
+    this.suspicion = suspicion;
     this.handBacks = handBacks;
+    this.isolated = isolated;
   }
 
   @Override

@@ -116,6 +116,25 @@ public final class ItemWatch<C> {
     }
   }
 
+  /**
+   * Writes the thread off now, whatever it runs: it is interrupted, and {@link #end()} tells it to leave
+   * when its item returns. For a worker the engine asked to stop ({@link WorkerControl#stop}).
+   *
+   * @return false if it was written off already (its item expired, or it was abandoned before)
+   */
+  public synchronized boolean abandon() {
+    if (abandoned) {
+      return false;
+    }
+    abandoned = true;
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
+    }
+    thread.interrupt();
+    return true;
+  }
+
   private void expire(long which, Expiry<? super C> expiry) {
     C chunk;
     int at;

@@ -29,8 +29,8 @@ public interface Job {
   Fn<Object, Object> function();
 
   /**
-   * Returns how long one item may run before the backend must stop it and report
-   * {@link Loss.Kind#TIMED_OUT}.
+   * Returns how long one item may run before the backend must stop it and report it with
+   * {@link WorkerLink#timedOut}.
    *
    * @return the timeout, or null for none
    */

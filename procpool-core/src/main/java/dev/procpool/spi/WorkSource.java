@@ -1,39 +1,40 @@
 package dev.procpool.spi;
 
-import java.util.concurrent.TimeUnit;
-
 /**
- * Where a backend's workers take their work from: the engine's queue of chunks. Workers pull, so the
- * engine keeps control of what runs next (retries go first) and of how much is read ahead.
+ * The engine as a backend sees it: where a backend enrols each of its workers. Everything a worker does
+ * then goes through its {@link WorkerLink}: it takes chunks there and reports there what happened (facts:
+ * started, results, failures, hand-backs, its end). What the facts mean for the items (re-run, isolate,
+ * fail, retry) and for the worker (replace it, when, or give up on the pool) is decided by the engine and
+ * handed back as a {@link Verdict}, so that every backend fails the same way.
  *
- * <p>Thread-safe; any number of backend threads may take at once.
+ * <p>Thread-safe.
  */
 public interface WorkSource {
 
   /**
-   * Waits for the next chunk.
+   * Enrols a worker that is starting. Call it before the worker's start begins (before a process is
+   * launched, a thread started), so that a failed start can be judged and the start-up time measured.
    *
-   * @return the next chunk, or null once the pool is shut down and every call has finished, or is
-   *     terminated: the worker should then exit
-   * @throws InterruptedException if interrupted while waiting
+   * @param control how the engine stops the worker when it stops answering
+   * @return the worker's link to the engine, for its whole life
+   * @throws NullPointerException if {@code control} is null
    */
-  Chunk take() throws InterruptedException;
+  WorkerLink enrol(WorkerControl control);
 
   /**
-   * Returns the next chunk if one is ready within the given time.
-   *
-   * @param timeout how long to wait, 0 for not at all
-   * @param unit the unit of {@code timeout}
-   * @return the next chunk, or null if none came in time or the pool is finished (see
-   *     {@link #isFinished()})
-   * @throws InterruptedException if interrupted while waiting
-   */
-  Chunk poll(long timeout, TimeUnit unit) throws InterruptedException;
-
-  /**
-   * Tells whether no chunk will ever come again (the pool is shut down and drained, or terminated).
+   * Tells whether no chunk will ever come again: the pool is shut down and every call has finished, or
+   * it is terminated or broken. Workers still starting may then be stopped instead of made ready.
    *
    * @return true when the backend's workers may exit
    */
   boolean isFinished();
+
+  /**
+   * Reports that the backend has no worker left and cannot start one now (every member of a cluster has
+   * left, say). Each pending call fails with a {@link dev.procpool.NoWorkersException} carrying
+   * {@code why}, blaming no item; the pool goes on taking calls, which run once a worker enrols.
+   *
+   * @param why what happened to the workers and what to do, for the exception message
+   */
+  void noWorkers(String why);
 }

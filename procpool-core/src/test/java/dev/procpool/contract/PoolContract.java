@@ -359,14 +359,18 @@ public abstract class PoolContract {
   @Test
   void anImapIteratorDroppedUnreadIsCancelledSoCloseDoesNotWaitForIt() throws Exception {
     Pool pool = pool(2);
-    openReadOneAndDrop(pool);
-    java.util.concurrent.CompletableFuture<Void> closed = java.util.concurrent.CompletableFuture.runAsync(pool::close);
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      System.gc(); // the iterator is unreachable; a collection lets the pool see it
-      return closed.isDone();
-    });
-    closed.get();
-    assertThat(pool.isTerminated()).isTrue();
+    try (CapturedLog log = new CapturedLog()) {
+      openReadOneAndDrop(pool);
+      java.util.concurrent.CompletableFuture<Void> closed = java.util.concurrent.CompletableFuture.runAsync(pool::close);
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        System.gc(); // the iterator is unreachable; a collection lets the pool see it
+        return closed.isDone();
+      });
+      closed.get();
+      assertThat(pool.isTerminated()).isTrue();
+      assertThat(log.messages()).anySatisfy(m -> assertThat(m)
+          .contains("an imap iterator was dropped before it was read to the end or closed"));
+    }
   }
 
   private static void openReadOneAndDrop(Pool pool) {
@@ -557,10 +561,16 @@ public abstract class PoolContract {
   @Test
   void aCallbackThatThrowsDoesNotBreakThePool() throws Exception {
     Pool pool = pool(2);
-    AsyncResult<Integer> r = pool.applyAsync(() -> 1, v -> {
-      throw new IllegalStateException("callback bug");
-    }, null);
-    assertThat(r.get(Duration.ofSeconds(10))).isEqualTo(1);
+    try (CapturedLog log = new CapturedLog()) {
+      AsyncResult<Integer> r = pool.applyAsync(() -> 1, v -> {
+        throw new IllegalStateException("callback bug");
+      }, null);
+      assertThat(r.get(Duration.ofSeconds(10))).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.records()).anySatisfy(rec -> {
+        assertThat(rec.getMessage()).contains("a callback threw; the pool goes on");
+        assertThat(rec.getThrown()).hasMessage("callback bug");
+      }));
+    }
     CountDownLatch later = new CountDownLatch(1);
     pool.applyAsync(() -> 2, v -> later.countDown(), null);
     assertThat(later.await(10, TimeUnit.SECONDS)).isTrue();
@@ -894,7 +904,7 @@ public abstract class PoolContract {
       }
     }
     assertThat(maxDone.get()).isEqualTo(50);
-    await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 4);
+    // No waiting: a call has told its listeners that it finished before it returns to its caller.
     assertThat(events).containsExactly("start map 50", "end map 50/50 failed 0",
         "start imapUnordered -1", "end imapUnordered 3/3 failed 1");
   }
@@ -936,8 +946,11 @@ public abstract class PoolContract {
       }
     };
     Pool pool = track(builder(1).listener(broken).build());
-    assertThat(pool.mapAsync(x -> x + 1, List.of(1, 2, 3), 1).get(20, TimeUnit.SECONDS)).containsExactly(2, 3, 4);
-    assertThat(pool.map(x -> x, List.of(5))).containsExactly(5);
+    try (CapturedLog log = new CapturedLog()) {
+      assertThat(pool.mapAsync(x -> x + 1, List.of(1, 2, 3), 1).get(20, TimeUnit.SECONDS)).containsExactly(2, 3, 4);
+      assertThat(pool.map(x -> x, List.of(5))).containsExactly(5);
+      assertThat(log.records()).anySatisfy(r -> assertThat(r.getThrown()).hasMessage("listener bug"));
+    }
   }
 
   @Test
@@ -987,5 +1000,141 @@ public abstract class PoolContract {
     PoolBuilder once = builder(1);
     track(once.build());
     assertThatThrownBy(once::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("already built");
+  }
+
+  // ---------------------------------------------------------------- map and starmap over a Stream or an Iterator
+
+  @Test
+  void mapAndStarmapReadAStreamWholeAndCloseItBeforeTheyReturn() throws Exception {
+    Pool pool = pool(2);
+    AtomicInteger closed = new AtomicInteger();
+    assertThat(pool.map(x -> x * x, Stream.of(1, 2, 3).onClose(closed::incrementAndGet))).containsExactly(1, 4, 9);
+    assertThat(closed).hasValue(1);
+    assertThat(pool.map(x -> x + 1, IntStream.range(0, 100).boxed().onClose(closed::incrementAndGet), 7))
+        .isEqualTo(IntStream.range(1, 101).boxed().collect(Collectors.toList()));
+    assertThat(closed).hasValue(2);
+
+    AsyncResult<List<Integer>> pending = pool.mapAsync(x -> x * 2, Stream.of(1, 2).onClose(closed::incrementAndGet));
+    assertThat(closed).as("closed before mapAsync returns").hasValue(3);
+    assertThat(pending.get()).containsExactly(2, 4);
+    assertThat(pool.mapAsync(x -> x * 2, Stream.of(3), 1).get()).containsExactly(6);
+    List<Object> seen = new CopyOnWriteArrayList<>();
+    assertThat(pool.mapAsync(x -> x * 2, Stream.of(4), seen::add, seen::add).get()).containsExactly(8);
+    assertThat(pool.mapAsync(x -> x * 2, Stream.of(5), 1, seen::add, seen::add).get()).containsExactly(10);
+    assertThat(seen).containsExactly(List.of(8), List.of(10));
+
+    Fn2<Integer, Integer, Integer> g = (a, b) -> a + b;
+    Fn3<Integer, Integer, Integer, Integer> h = (a, b, c) -> a * b + c;
+    assertThat(pool.starmap(g, Stream.of(Args.of(1, 2), Args.of(3, 4)).onClose(closed::incrementAndGet)))
+        .containsExactly(3, 7);
+    assertThat(closed).hasValue(4);
+    assertThat(pool.starmap(g, Stream.of(Args.of(1, 2)), 1)).containsExactly(3);
+    assertThat(pool.starmap(h, Stream.of(Args.of(1, 2, 3), Args.of(4, 5, 6)))).containsExactly(5, 26);
+    assertThat(pool.starmap(h, Stream.of(Args.of(1, 2, 3)), 1)).containsExactly(5);
+    assertThat(pool.starmapAsync(g, Stream.of(Args.of(5, 6))).get()).containsExactly(11);
+    assertThat(pool.starmapAsync(g, Stream.of(Args.of(7, 8)), 1, seen::add, seen::add).get()).containsExactly(15);
+    assertThat(pool.starmapAsync(h, Stream.of(Args.of(2, 3, 4))).get()).containsExactly(10);
+    assertThat(seen).last().isEqualTo(List.of(15));
+
+    assertThat(pool.map(x -> x, Stream.<Integer>empty().onClose(closed::incrementAndGet))).isEmpty();
+    assertThat(pool.mapAsync(x -> x, Stream.<Integer>empty().onClose(closed::incrementAndGet)).get()).isEmpty();
+    assertThat(closed).hasValue(6);
+  }
+
+  @Test
+  void mapAndStarmapReadAnIteratorToItsEndBeforeTheyReturn() throws Exception {
+    Pool pool = pool(2);
+    assertThat(pool.map(x -> x * x, List.of(1, 2, 3).iterator())).containsExactly(1, 4, 9);
+    assertThat(pool.map(x -> x + 1, IntStream.range(0, 100).boxed().iterator(), 7))
+        .isEqualTo(IntStream.range(1, 101).boxed().collect(Collectors.toList()));
+    // Items computed as they are read, in order, on the caller's thread: the whole input is read first.
+    AtomicInteger produced = new AtomicInteger();
+    Iterator<Integer> counting = Stream.generate(produced::incrementAndGet).limit(50).iterator();
+    AsyncResult<List<Integer>> pending = pool.mapAsync(x -> -x, counting);
+    assertThat(counting.hasNext()).as("read to its end before mapAsync returns").isFalse();
+    assertThat(produced).hasValue(50);
+    assertThat(pending.get()).isEqualTo(IntStream.rangeClosed(1, 50).map(x -> -x).boxed().collect(Collectors.toList()));
+    assertThat(pool.mapAsync(x -> x * 2, List.of(3).iterator(), 1).get()).containsExactly(6);
+    List<Object> seen = new CopyOnWriteArrayList<>();
+    assertThat(pool.mapAsync(x -> x * 2, List.of(4).iterator(), seen::add, seen::add).get()).containsExactly(8);
+    assertThat(pool.mapAsync(x -> x * 2, List.of(5).iterator(), 1, seen::add, seen::add).get()).containsExactly(10);
+    assertThat(seen).containsExactly(List.of(8), List.of(10));
+
+    Fn2<Integer, Integer, Integer> g = (a, b) -> a + b;
+    Fn3<Integer, Integer, Integer, Integer> h = (a, b, c) -> a * b + c;
+    List<Args2<Integer, Integer>> pairs = List.of(Args.of(1, 2), Args.of(3, 4));
+    List<Args3<Integer, Integer, Integer>> triples = List.of(Args.of(1, 2, 3), Args.of(4, 5, 6));
+    assertThat(pool.starmap(g, pairs.iterator())).containsExactly(3, 7);
+    assertThat(pool.starmap(g, pairs.iterator(), 1)).containsExactly(3, 7);
+    assertThat(pool.starmap(h, triples.iterator())).containsExactly(5, 26);
+    assertThat(pool.starmap(h, triples.iterator(), 1)).containsExactly(5, 26);
+    assertThat(pool.starmapAsync(g, pairs.iterator()).get()).containsExactly(3, 7);
+    assertThat(pool.starmapAsync(g, pairs.iterator(), 1, seen::add, seen::add).get()).containsExactly(3, 7);
+    assertThat(pool.starmapAsync(h, triples.iterator()).get()).containsExactly(5, 26);
+    assertThat(seen).last().isEqualTo(List.of(3, 7));
+    assertThat(pool.map(x -> x, Collections.<Integer>emptyIterator())).isEmpty();
+  }
+
+  @Test
+  void aFailedItemFailsAMapOverAStreamLikeAnyMap() {
+    Pool pool = pool(2);
+    assertThatThrownBy(() -> pool.map(x -> 10 / x, Stream.of(1, 0, 2)))
+        .isInstanceOf(TaskFailedException.class)
+        .hasMessageContaining("item 1")
+        .cause()
+        .isInstanceOf(ArithmeticException.class);
+  }
+
+  @Test
+  void aStreamGivenToMapIsClosedEvenWhenTheCallIsRefusedAndNothingIsRead() {
+    Pool pool = pool(1);
+    AtomicInteger closed = new AtomicInteger();
+    AtomicInteger read = new AtomicInteger();
+    assertThatThrownBy(() -> pool.map(x -> x, Stream.of(1).peek(x -> read.incrementAndGet())
+        .onClose(closed::incrementAndGet), 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("chunksize must be at least 1");
+    assertThatThrownBy(() -> pool.starmapAsync(null, Stream.of(Args.of(1, 2)).peek(x -> read.incrementAndGet())
+        .onClose(closed::incrementAndGet)))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("function");
+    assertThatThrownBy(() -> pool.imap(x -> x, Stream.of(1).peek(x -> read.incrementAndGet())
+        .onClose(closed::incrementAndGet), 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> pool.map(x -> x, (Stream<Integer>) null)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("items");
+    assertThatThrownBy(() -> pool.map(x -> x, (Iterator<Integer>) null, 2)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> pool.mapAsync(x -> x, List.of(1).iterator(), -1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(closed).hasValue(3);
+
+    pool.shutdown();
+    assertThatThrownBy(() -> pool.mapAsync(x -> x, Stream.of(1).peek(x -> read.incrementAndGet())
+        .onClose(closed::incrementAndGet)))
+        .isInstanceOf(RejectedExecutionException.class);
+    assertThat(closed).hasValue(4);
+    assertThat(read).as("items read from refused streams").hasValue(0);
+  }
+
+  @Test
+  void aStreamThatThrowsWhileMapReadsItFailsTheCallWithItsOwnExceptionAndIsClosed() {
+    Pool pool = pool(2);
+    AtomicBoolean closed = new AtomicBoolean();
+    Stream<Integer> broken = Stream.of(1, 2, 3).map(x -> {
+      if (x == 3) {
+        throw new IllegalStateException("input broke");
+      }
+      return x;
+    }).onClose(() -> closed.set(true));
+    assertThatThrownBy(() -> pool.map(x -> x, broken)).isExactlyInstanceOf(IllegalStateException.class)
+        .hasMessage("input broke");
+    assertThat(closed).isTrue();
+    assertThat(pool.map(x -> x, Stream.of(4))).as("the pool goes on").containsExactly(4);
+  }
+
+  @Test
+  void anInitializerThatReturnsNothingNeedsNoReturnStatement() {
+    Pool pool = track(builder(2).initializer(() -> Work.countInit()).build());
+    List<Integer> inits = pool.map(x -> Work.INITS.getOrDefault(Probe.worker(), 0),
+        IntStream.range(0, 40).boxed().collect(Collectors.toList()), 1);
+    assertThat(inits).containsOnly(1);
   }
 }

@@ -21,6 +21,11 @@ public final class Work {
     };
   }
 
+  /** Counts an initializer run in {@link #INITS}, returning nothing (an {@code Action}'s body). */
+  public static void countInit() {
+    INITS.merge(Probe.worker(), 1, Integer::sum);
+  }
+
   /** A Callable that is a class, not a lambda, for the ExecutorService overloads. */
   public record Square(int x) implements Callable<Integer>, Serializable {
     @Override

@@ -7,9 +7,9 @@ import dev.procpool.Pool;
 import dev.procpool.WorkerDiedException;
 import dev.procpool.spi.Backend;
 import dev.procpool.spi.Chunk;
-import dev.procpool.spi.Loss;
-import dev.procpool.spi.WorkSink;
+import dev.procpool.spi.Exit;
 import dev.procpool.spi.WorkSource;
+import dev.procpool.spi.WorkerLink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,20 +28,29 @@ import org.junit.jupiter.api.Timeout;
 class EngineRecoveryTest {
   private static final int POISON = 13;
 
-  /** A one-thread backend that reports its chunk lost, as a dead worker would, on the poisoned item. */
+  /** What the fake worker says when it meets the poisoned item. */
+  enum Crash {
+    /** It had said it began the chunk, then dies. */
+    STARTED,
+    /** It dies without having said it began the chunk (it may have been decoding it). */
+    UNANNOUNCED,
+    /** It gives the chunk back unstarted, and lives on. */
+    HANDS_BACK
+  }
+
+  /** A one-thread backend whose worker dies (and is replaced) whenever it meets the poisoned item. */
   static final class CrashingBackend implements Backend {
     final Map<Long, AtomicInteger> runs = new ConcurrentHashMap<>();
     final List<Integer> chunkSizesAtPoison = new ArrayList<>();
-    /** What the backend tells the engine about a chunk lost on the poisoned item. */
-    private final Loss.Start reportedStart;
+    private final Crash crash;
     private Thread thread;
 
     CrashingBackend() {
-      this(Loss.Start.STARTED);
+      this(Crash.STARTED);
     }
 
-    CrashingBackend(Loss.Start reportedStart) {
-      this.reportedStart = reportedStart;
+    CrashingBackend(Crash crash) {
+      this.crash = crash;
     }
 
     @Override
@@ -50,21 +59,34 @@ class EngineRecoveryTest {
     }
 
     @Override
-    public void start(WorkSource source, WorkSink sink) {
+    public void start(WorkSource source) {
       thread = new Thread(() -> {
+        WorkerLink link = source.enrol(reason -> { });
+        link.ready("");
         try {
-          for (Chunk c; (c = source.take()) != null; ) {
-            run(c, sink);
+          for (Chunk c; (c = link.take()) != null; ) {
+            if (!run(c, link)) {
+              if (!link.gone(Exit.of(Exit.Kind.DIED, "killed by signal 9 (SIGKILL)")).replace()) {
+                return;
+              }
+              link = source.enrol(reason -> { });
+              link.ready("");
+            }
           }
+          link.gone(Exit.of(Exit.Kind.EXITED, ""));
         } catch (InterruptedException e) {
-          // terminated
+          link.gone(Exit.of(Exit.Kind.TERMINATED, ""));
         }
       }, "crashing-backend");
       thread.setDaemon(true);
       thread.start();
     }
 
-    private void run(Chunk c, WorkSink sink) {
+    /** Runs the chunk; false if its worker died on it. */
+    private boolean run(Chunk c, WorkerLink link) {
+      if (crash == Crash.STARTED) {
+        link.started(c);
+      }
       List<Object> done = new ArrayList<>();
       for (int i = 0; i < c.size(); i++) {
         Object item = c.items().get(i);
@@ -73,12 +95,15 @@ class EngineRecoveryTest {
           synchronized (chunkSizesAtPoison) {
             chunkSizesAtPoison.add(c.size());
           }
+          if (crash == Crash.HANDS_BACK) {
+            link.handBack(c, "refused after killed by signal 9 (SIGKILL)");
+            return true;
+          }
           // Results computed before the crash were never sent: only a fraction reaches the engine.
           if (done.size() > 2) {
-            sink.completed(c, 0, done.subList(0, 2));
+            link.completed(c, 0, done.subList(0, 2));
           }
-          sink.lost(c, new Loss(Loss.Kind.DIED, reportedStart, -1, "killed by signal 9 (SIGKILL)", null));
-          return;
+          return false;
         }
         try {
           done.add(c.job().function().apply(item));
@@ -86,7 +111,9 @@ class EngineRecoveryTest {
           throw new AssertionError(e);
         }
       }
-      sink.completed(c, 0, done);
+      link.completed(c, 0, done);
+      link.finished(c);
+      return true;
     }
 
     @Override
@@ -133,8 +160,8 @@ class EngineRecoveryTest {
   }
 
   @Test
-  void aChunkLostWithAnUnknownStartIsRerunWholeOnceThenItemByItem() {
-    CrashingBackend backend = new CrashingBackend(Loss.Start.UNKNOWN);
+  void aChunkItsWorkerDiedHoldingUnannouncedIsRerunWholeOnceThenItemByItem() {
+    CrashingBackend backend = new CrashingBackend(Crash.UNANNOUNCED);
     List<Integer> items = IntStream.range(0, 20).boxed().collect(Collectors.toList());
     try (Pool pool = Pool.builder().backend(settings -> backend, 1).build()) {
       assertThatThrownBy(() -> pool.map(x -> x, items, 10))
@@ -148,12 +175,12 @@ class EngineRecoveryTest {
 
   @Test
   void aChunkHandedBackUnstartedOverAndOverFailsInsteadOfCirculatingForever() {
-    CrashingBackend backend = new CrashingBackend(Loss.Start.NOT_STARTED);
+    CrashingBackend backend = new CrashingBackend(Crash.HANDS_BACK);
     try (Pool pool = Pool.builder().backend(settings -> backend, 1).build()) {
       assertThatThrownBy(() -> pool.map(x -> x, List.of(1, POISON, 2), 3))
-          .hasMessageContaining("handed back unstarted " + Loss.MAX_HAND_BACKS + " times in a row")
+          .hasMessageContaining("handed back unstarted " + FailurePolicy.MAX_HAND_BACKS + " times in a row")
           .hasMessageContaining("SIGKILL");
-      assertThat(backend.chunkSizesAtPoison).hasSize(Loss.MAX_HAND_BACKS).containsOnly(3);
+      assertThat(backend.chunkSizesAtPoison).hasSize(FailurePolicy.MAX_HAND_BACKS).containsOnly(3);
       assertThat(pool.map(x -> x + 1, List.of(1, 2))).containsExactly(2, 3);
     }
   }

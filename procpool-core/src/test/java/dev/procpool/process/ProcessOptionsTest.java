@@ -65,18 +65,16 @@ class ProcessOptionsTest {
   }
 
   @Test
-  void anInitializerThatCannotBeSerializedFailsThePool() {
+  void anInitializerThatCannotBeSerializedIsRefusedByBuild() {
     Object notSerializable = new Object();
     Task<Void> init = () -> {
       notSerializable.hashCode();
       return null;
     };
-    try (Pool pool = Pool.builder().processes(1).initializer(init).build()) {
-      assertThatThrownBy(() -> pool.apply(() -> 1))
-          .isInstanceOf(WorkerStartException.class)
-          .hasMessageContaining("the initializer cannot be sent to worker processes")
-          .hasMessageContaining("java.lang.Object, which is not Serializable");
-    }
+    assertThatThrownBy(() -> Pool.builder().processes(1).initializer(init).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("the initializer cannot be sent to worker processes")
+        .hasMessageContaining("java.lang.Object, which is not Serializable");
   }
 
   @Test

@@ -10,7 +10,7 @@ import dev.procpool.Fn;
 import dev.procpool.Pool;
 import dev.procpool.TaskFailedException;
 import dev.procpool.contract.Probe;
-import dev.procpool.internal.process.RemoteTaskException;
+import dev.procpool.RemoteTaskException;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

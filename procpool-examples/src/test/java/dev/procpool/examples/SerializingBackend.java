@@ -3,8 +3,11 @@ package dev.procpool.examples;
 import dev.procpool.Fn;
 import dev.procpool.spi.Backend;
 import dev.procpool.spi.Chunk;
-import dev.procpool.spi.WorkSink;
+import dev.procpool.spi.Exit;
+import dev.procpool.spi.StartFailure;
+import dev.procpool.spi.Verdict;
 import dev.procpool.spi.WorkSource;
+import dev.procpool.spi.WorkerLink;
 import dev.procpool.spi.WorkerSettings;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,6 +27,7 @@ final class SerializingBackend implements Backend {
   private final WorkerSettings settings;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean terminated;
+  private WorkSource source;
 
   SerializingBackend(WorkerSettings settings) {
     this.settings = settings;
@@ -35,48 +39,77 @@ final class SerializingBackend implements Backend {
   }
 
   @Override
-  public synchronized void start(WorkSource source, WorkSink sink) {
+  public synchronized void start(WorkSource source) {
+    this.source = source;
     for (int i = 1; i <= settings.workers(); i++) {
-      Thread t = new Thread(() -> work(source, sink), settings.poolName() + "-serializing-" + i);
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
+      spawn();
     }
   }
 
-  private void work(WorkSource source, WorkSink sink) {
+  /** Starts a worker thread; a thread cannot be stopped from outside, so a frozen one is left to its fate. */
+  private synchronized void spawn() {
+    if (terminated) {
+      return;
+    }
+    WorkerLink link = source.enrol(reason -> { });
+    Thread t = new Thread(() -> work(link), settings.poolName() + "-serializing-" + link.id());
+    t.setDaemon(true);
+    threads.add(t);
+    t.start();
+  }
+
+  private void work(WorkerLink link) {
+    Verdict verdict;
     try {
       if (settings.initializer() != null) {
         try {
           roundTrip(settings.initializer()).call();
         } catch (Exception e) {
-          sink.workerStartFailed("the initializer failed: " + e, e);
+          verdict = link.startFailed(new StartFailure(StartFailure.Kind.INITIALIZER, "the initializer failed: " + e, e));
+          follow(verdict);
           return;
         }
       }
+      link.ready("");
       Chunk chunk;
-      while (!terminated && (chunk = source.take()) != null) {
-        Fn<Object, Object> fn;
-        List<Object> items;
-        try {
-          fn = roundTrip(chunk.job().function());
-          items = roundTrip(new ArrayList<>(chunk.items()));
-        } catch (Exception e) {
-          for (int i = 0; i < chunk.size(); i++) {
-            sink.failed(chunk, i, e);
-          }
-          continue;
-        }
-        for (int i = 0; i < items.size() && !chunk.job().isCancelled(); i++) {
-          try {
-            sink.completed(chunk, i, java.util.Collections.singletonList(roundTrip(fn.apply(items.get(i)))));
-          } catch (Exception e) {
-            sink.failed(chunk, i, e);
-          }
-        }
+      while (!terminated && (chunk = link.take()) != null) {
+        run(link, chunk);
       }
+      verdict = link.gone(Exit.of(terminated ? Exit.Kind.TERMINATED : Exit.Kind.EXITED, ""));
     } catch (InterruptedException e) {
-      // terminated
+      verdict = link.gone(Exit.of(Exit.Kind.TERMINATED, ""));
+    }
+    follow(verdict);
+  }
+
+  private static void run(WorkerLink link, Chunk chunk) {
+    link.started(chunk);
+    Fn<Object, Object> fn;
+    List<Object> items;
+    try {
+      fn = roundTrip(chunk.job().function());
+      items = roundTrip(new ArrayList<>(chunk.items()));
+    } catch (Exception e) {
+      for (int i = 0; i < chunk.size(); i++) {
+        link.failed(chunk, i, e);
+      }
+      link.finished(chunk);
+      return;
+    }
+    for (int i = 0; i < items.size() && !chunk.job().isCancelled(); i++) {
+      try {
+        link.completed(chunk, i, java.util.Collections.singletonList(roundTrip(fn.apply(items.get(i)))));
+      } catch (Exception e) {
+        link.failed(chunk, i, e);
+      }
+    }
+    link.finished(chunk);
+  }
+
+  /** Replaces a worker when the engine says so (it reached its tasks-per-worker limit). */
+  private void follow(Verdict verdict) {
+    if (verdict.replace()) {
+      spawn(); // no delay: threads that start cannot crash-loop here
     }
   }
 
@@ -105,19 +138,28 @@ final class SerializingBackend implements Backend {
   @Override
   public boolean awaitTermination(long timeoutNanos) throws InterruptedException {
     long deadline = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 2);
-    List<Thread> all;
-    synchronized (this) {
-      all = new ArrayList<>(threads);
-    }
-    for (Thread t : all) {
-      long left = deadline - System.nanoTime();
-      if (left > 0) {
-        TimeUnit.NANOSECONDS.timedJoin(t, left);
+    for (int seen = -1; ; ) {
+      List<Thread> all;
+      synchronized (this) {
+        if (all().size() == seen) {
+          return true; // every thread known ended, and none was started meanwhile (a recycled worker's heir)
+        }
+        all = all();
       }
-      if (t.isAlive()) {
-        return false;
+      for (Thread t : all) {
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+          TimeUnit.NANOSECONDS.timedJoin(t, left);
+        }
+        if (t.isAlive()) {
+          return false;
+        }
       }
+      seen = all.size();
     }
-    return true;
+  }
+
+  private List<Thread> all() {
+    return new ArrayList<>(threads);
   }
 }

@@ -25,6 +25,11 @@ final class ExitStatus {
     };
   }
 
+  /** Whether the exit value says the process was killed by a signal rather than exiting on its own. */
+  static boolean bySignal(int exitValue) {
+    return !WINDOWS && exitValue > 128 && exitValue < 128 + 65;
+  }
+
   private static String signalName(int signal) {
     return switch (signal) {
       case 1 -> "SIGHUP";

@@ -84,13 +84,18 @@ final class OutputPump implements Runnable {
     }
   }
 
-  /** Waits for the stream to end, at most {@code millis}, and returns its last lines. */
-  String tail(long millis) {
+  /** Waits for the stream to end and its last line to be forwarded, at most {@code millis}. */
+  void awaitEnd(long millis) {
     try {
       thread.join(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Waits for the stream to end, at most {@code millis}, and returns its last lines. */
+  String tail(long millis) {
+    awaitEnd(millis);
     synchronized (tail) {
       return String.join(System.lineSeparator(), tail);
     }

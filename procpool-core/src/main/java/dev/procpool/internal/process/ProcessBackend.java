@@ -2,7 +2,8 @@ package dev.procpool.internal.process;
 
 import dev.procpool.spi.Backend;
 import dev.procpool.spi.Job;
-import dev.procpool.spi.WorkSink;
+import dev.procpool.spi.StartFailure;
+import dev.procpool.spi.Verdict;
 import dev.procpool.spi.WorkSource;
 import dev.procpool.spi.WorkerSettings;
 import java.io.IOException;
@@ -35,7 +36,8 @@ public final class ProcessBackend implements Backend {
   private final WorkerSettings settings;
   private final ProcessOptions options;
   private final ClassLoader loader;
-  private final AtomicInteger workerIds = new AtomicInteger();
+  /** Replacements that wait out a back-off delay: the backend is not done while one is due. */
+  private final AtomicInteger pendingStarts = new AtomicInteger();
   private final Set<WorkerProcess> live = ConcurrentHashMap.newKeySet();
   /** Each job's function, Java-serialized once for all workers, or why it cannot be. */
   private final ConcurrentHashMap<Long, Object> functions = new ConcurrentHashMap<>();
@@ -43,15 +45,13 @@ public final class ProcessBackend implements Backend {
   private final Condition retired = lock.newCondition();
 
   private volatile WorkSource source;
-  private volatile WorkSink sink;
   private volatile boolean terminated;
-  private volatile boolean broken;
   /** Set once a worker died: from then on every chunk reports its start before it runs. */
   private volatile boolean announceAll;
   private volatile byte[] secret;
-  private volatile byte[] initializer;
+  private final byte[] initializer;
   private volatile PrivateDirectory directory;
-  private volatile WorkerLauncher launcher;
+  private final WorkerLauncher launcher;
   private volatile ScheduledThreadPoolExecutor timer;
   private ScheduledFuture<?> sweeper;
   private boolean cleanedUp;
@@ -65,6 +65,8 @@ public final class ProcessBackend implements Backend {
    *
    * @param settings the pool's worker settings
    * @param options the process options from the builder
+   * @throws IllegalArgumentException if the initializer cannot be sent to worker processes, or workers
+   *     cannot be launched the way the options say
    * @throws IllegalStateException if this JVM runs a program from its source file, whose classes no
    *     worker JVM can load
    */
@@ -74,6 +76,8 @@ public final class ProcessBackend implements Backend {
     this.options = options;
     ClassLoader context = Thread.currentThread().getContextClassLoader();
     this.loader = context != null ? context : ProcessBackend.class.getClassLoader();
+    this.initializer = encodeInitializer();
+    this.launcher = new WorkerLauncher(options, loader);
   }
 
   @Override
@@ -82,9 +86,8 @@ public final class ProcessBackend implements Backend {
   }
 
   @Override
-  public void start(WorkSource source, WorkSink sink) {
+  public void start(WorkSource source) {
     this.source = source;
-    this.sink = sink;
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
       Thread thread = new Thread(r, "procpool-" + settings.poolName() + "-process-timer");
       thread.setDaemon(true);
@@ -95,13 +98,13 @@ public final class ProcessBackend implements Backend {
     timer = t;
     try {
       secret = Auth.randomBytes();
-      initializer = encodeInitializer();
       if (!reusesWorkers()) {
         directory(); // at once; a pool that may lease parked workers makes it when it launches one
       }
-      launcher = new WorkerLauncher(options, loader);
-    } catch (IOException | IllegalArgumentException e) {
-      startFailed("worker processes cannot be started: " + e.getMessage(), e);
+    } catch (IOException e) {
+      // No worker can start: reported as the first worker's failure, which breaks the pool.
+      source.enrol(reason -> { }).startFailed(new StartFailure(StartFailure.Kind.REFUSED,
+          "worker processes cannot be started: " + e.getMessage(), e));
       cleanUp();
       return;
     }
@@ -127,7 +130,7 @@ public final class ProcessBackend implements Backend {
       return Codec.serialize(settings.initializer());
     } catch (NotSerializableException e) {
       throw new IllegalArgumentException("the initializer cannot be sent to worker processes: it is or captures "
-          + e.getMessage() + ", which is not Serializable", e);
+          + SerializationAdvice.ofFunction(settings.initializer(), e), e);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("the initializer cannot be serialized for worker processes: " + e, e);
     }
@@ -137,7 +140,7 @@ public final class ProcessBackend implements Backend {
     if (stopping()) {
       return;
     }
-    WorkerProcess w = new WorkerProcess(this, workerIds.incrementAndGet());
+    WorkerProcess w = new WorkerProcess(this);
     live.add(w);
     if (terminated) {
       w.terminate();
@@ -206,7 +209,7 @@ public final class ProcessBackend implements Backend {
     long nanos = timeoutNanos;
     lock.lock();
     try {
-      while (!live.isEmpty()) {
+      while (!live.isEmpty() || pendingStarts.get() > 0) {
         if (nanos <= 0) {
           return false;
         }
@@ -227,20 +230,12 @@ public final class ProcessBackend implements Backend {
     return source;
   }
 
-  WorkSink sink() {
-    return sink;
-  }
-
   String name() {
     return settings.poolName();
   }
 
   String threadName(int workerId, String suffix) {
     return "procpool-" + settings.poolName() + "-worker-" + workerId + suffix;
-  }
-
-  int maxTasksPerWorker() {
-    return settings.maxTasksPerWorker();
   }
 
   ProcessOptions options() {
@@ -330,29 +325,47 @@ public final class ProcessBackend implements Backend {
   /** Whether no new worker should start: the pool is terminated, broken, or done with all its work. */
   boolean stopping() {
     WorkSource s = source;
-    return terminated || broken || s == null || s.isFinished();
+    return terminated || s == null || s.isFinished();
   }
 
-  void startFailed(String message, Throwable cause) {
-    broken = true;
-    sink.workerStartFailed(message, cause);
+  /** Does what the engine decided after a worker ended or failed to start: start another, now or later. */
+  void follow(Verdict verdict) {
+    if (!verdict.replace()) {
+      return;
+    }
+    if (verdict.delayNanos() == 0) {
+      spawn();
+      return;
+    }
+    pendingStarts.incrementAndGet();
+    try {
+      timer.schedule(() -> {
+        try {
+          spawn();
+        } finally {
+          pendingStarts.decrementAndGet();
+          signalRetired();
+        }
+      }, verdict.delayNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      pendingStarts.decrementAndGet(); // the pool is done
+    }
   }
 
-  /** Starts a worker in place of one that died, timed out or was recycled, if the pool goes on. */
-  void replace(WorkerProcess gone) {
-    spawn();
-  }
-
-  /** The worker's process and threads are gone. */
-  void retired(WorkerProcess w) {
-    live.remove(w);
+  private void signalRetired() {
     lock.lock();
     try {
       retired.signalAll();
     } finally {
       lock.unlock();
     }
-    if (live.isEmpty() && stopping()) {
+  }
+
+  /** The worker's process and threads are gone. */
+  void retired(WorkerProcess w) {
+    live.remove(w);
+    signalRetired();
+    if (live.isEmpty() && pendingStarts.get() == 0 && stopping()) {
       cleanUp();
     }
   }
@@ -376,7 +389,7 @@ public final class ProcessBackend implements Backend {
           + " serializes to " + bytes.length + " bytes, above the limit of " + Protocol.MAX_PAYLOAD + " bytes per message;"
           + " capture less data in it and pass data as items");
     } catch (NotSerializableException e) {
-      encoded = notSerializable(e);
+      encoded = notSerializable(job.function(), e);
     } catch (IOException | RuntimeException | StackOverflowError e) {
       encoded = new IllegalArgumentException("the function cannot be serialized for a worker process: " + e, e);
     }
@@ -386,15 +399,9 @@ public final class ProcessBackend implements Backend {
     return encoded;
   }
 
-  private static IllegalArgumentException notSerializable(NotSerializableException e) {
-    String culprit = e.getMessage();
-    String fix = culprit != null && culprit.contains("$$Lambda")
-        ? "it is a lambda or method reference whose type is not Serializable: give it a procpool type (Fn, Fn2, Fn3,"
-            + " Task) or another Serializable interface"
-        : "make " + culprit + " Serializable, or capture only serializable values (copy what the task needs into"
-            + " local variables first)";
+  private static IllegalArgumentException notSerializable(Object function, NotSerializableException e) {
     return new IllegalArgumentException("the function cannot be sent to a worker process: it is or captures "
-        + culprit + ", which is not Serializable; " + fix + ", or use a thread pool", e);
+        + SerializationAdvice.ofFunction(function, e) + ", or use a thread pool", e);
   }
 
   private void sweep() {

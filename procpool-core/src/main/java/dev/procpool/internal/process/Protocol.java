@@ -1,5 +1,6 @@
 package dev.procpool.internal.process;
 
+import dev.procpool.RemoteTaskException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

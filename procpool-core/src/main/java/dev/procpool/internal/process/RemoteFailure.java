@@ -1,5 +1,6 @@
 package dev.procpool.internal.process;
 
+import dev.procpool.RemoteTaskException;
 import java.io.IOException;
 import java.io.Serializable;
 

@@ -265,7 +265,7 @@ final class TaskRunner {
           + " bytes, above the limit of " + Protocol.MAX_PAYLOAD + " bytes per message; return less per item");
     } catch (NotSerializableException e) {
       return new IllegalStateException("the result of item " + index + " cannot be sent back from the worker process: it"
-          + " is or contains " + e.getMessage() + ", which is not Serializable; return a Serializable value", e);
+          + " is or contains " + SerializationAdvice.ofValue(result, e), e);
     } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
       return new IllegalStateException("the result of item " + index + " (a " + result.getClass().getName()
           + ") cannot be serialized in the worker process: " + e, e);

@@ -1,12 +1,14 @@
 package dev.procpool.internal.process;
 
+import dev.procpool.RemoteTaskException;
 import dev.procpool.PoolBuilder.WorkerOutput;
 import dev.procpool.spi.Chunk;
+import dev.procpool.spi.Exit;
 import dev.procpool.spi.Job;
-import dev.procpool.spi.Loss;
-import dev.procpool.spi.WorkSink;
-import dev.procpool.spi.WorkerActivity;
-import dev.procpool.spi.WorkerEvent;
+import dev.procpool.spi.StartFailure;
+import dev.procpool.spi.Verdict;
+import dev.procpool.spi.WorkerControl;
+import dev.procpool.spi.WorkerLink;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InvalidClassException;
@@ -46,9 +48,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * round trip; when one runs long, the chunks queued behind it are recalled so that other workers can
  * take them, and a long chunk is never prefetched behind.
  */
-final class WorkerProcess {
+final class WorkerProcess implements WorkerControl {
   private static final System.Logger LOG = System.getLogger("dev.procpool");
   private static final long CONNECT_LIMIT_SECONDS = 60;
+  /** How long a connection to a worker's socket may take to authenticate before it is closed. */
+  private static final long HANDSHAKE_LIMIT_SECONDS = 5;
+  /** How many connections that fail to authenticate a worker's socket take before the start is given up. */
+  private static final int MAX_STRANGERS = 16;
+  /** Room for the worker's connection while a stranger's is being refused. */
+  private static final int ACCEPT_BACKLOG = 4;
   /** How long a parked worker may take to answer a lease before it is given up as hung. */
   private static final long LEASE_LIMIT_SECONDS = 10;
   private static final long EXIT_GRACE_MILLIS = 5_000;
@@ -62,7 +70,7 @@ final class WorkerProcess {
    * Why the pool ends this worker (PARK: it is done with it, and the worker waits in {@link WarmWorkers}
    * for another pool); the first reason wins, except that terminate() overrides a request to exit or park.
    */
-  private enum Intent { SHUTDOWN, PARK, RECYCLE, TIMED_OUT, KILLED, TERMINATED }
+  private enum Intent { SHUTDOWN, PARK, RECYCLE, TIMED_OUT, STOPPED, KILLED, TERMINATED }
 
   /** A chunk sent to the worker and not yet done. */
   private static final class InFlight {
@@ -96,8 +104,8 @@ final class WorkerProcess {
 
   final int id;
   private final ProcessBackend pool;
-  private final WorkSink sink;
-  private final long born = System.nanoTime();
+  /** The engine's ledger of this worker: chunks are taken and every fact reported through it. */
+  private final WorkerLink link;
   private final Thread control;
   /** Frames for the writer: a byte[], or a byte[][] of segments written one after the other. */
   private final LinkedBlockingQueue<Object> outgoing = new LinkedBlockingQueue<>();
@@ -138,12 +146,11 @@ final class WorkerProcess {
   private long ewmaNanos = -1;
   /** The encoded size of the chunks in {@link #inFlight}; written under lock. */
   private volatile long bytesInFlight;
-  private long tasks;
 
-  WorkerProcess(ProcessBackend pool, int id) {
+  WorkerProcess(ProcessBackend pool) {
     this.pool = pool;
-    this.id = id;
-    this.sink = pool.sink();
+    this.link = pool.source().enrol(this);
+    this.id = link.id();
     this.control = new Thread(this::control, pool.threadName(id, ""));
     this.control.setDaemon(true);
   }
@@ -167,8 +174,7 @@ final class WorkerProcess {
       writer.setDaemon(true);
       this.writer = writer;
       writer.start();
-      sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.STARTED, "pid " + process.pid() + (reused ? ", reused" : ""),
-          System.nanoTime() - born));
+      link.ready("pid " + process.pid() + (reused ? ", reused" : ""));
       dispatch();
     } catch (InterruptedException e) {
       // the worker is gone or the pool terminated
@@ -178,7 +184,8 @@ final class WorkerProcess {
         kill(Intent.KILLED, "internal error in the pool: " + e);
       } else {
         // No reader reports this worker's end yet: say it could not start, or the pool would wait for it.
-        startFailed("worker " + id + " could not be started: internal error in the pool: " + e, e, Explain.NOTHING);
+        startFailed(StartFailure.Kind.CRASHED, "worker " + id + " could not be started: internal error in the pool: " + e,
+            e, Explain.NOTHING);
       }
     } finally {
       partDone();
@@ -195,7 +202,8 @@ final class WorkerProcess {
         // Checked before each take: a terminated pool (whose kill interrupts this thread, and an
         // interrupted thread closes any channel it writes to) must not use up, and kill, parked workers.
         if (stopLeasing()) {
-          return startFailed("worker " + id + " was not started: the pool is stopping", null, Explain.NOTHING);
+          return startFailed(StartFailure.Kind.CRASHED, "worker " + id + " was not started: the pool is stopping", null,
+              Explain.NOTHING);
         }
         WarmWorkers.Parked w = WarmWorkers.take(pool.launcher().key());
         if (w == null) {
@@ -214,7 +222,7 @@ final class WorkerProcess {
       out.write(Protocol.init(pool.reusesWorkers(), pool.initializer()));
       out.flush();
     } catch (IOException e) {
-      return startFailed("worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
+      return startFailed(StartFailure.Kind.CRASHED, "worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
     }
     return awaitReady();
   }
@@ -242,7 +250,12 @@ final class WorkerProcess {
       // The JVM first, the socket after: the worker needs tens of milliseconds to reach its connect (and
       // tries again until the socket is there), while this JVM's first bind loads the JDK's security
       // providers (Unix domain sockets seed a SecureRandom): that now happens while the worker boots.
-      Process p = pool.launcher().start(id, socket, dir);
+      Process p;
+      try {
+        p = pool.launcher().start(id, socket, dir);
+      } catch (IOException e) {
+        return startFailed(StartFailure.Kind.REFUSED, "worker " + id + " could not be launched: " + e, e, Explain.LAUNCH);
+      }
       WorkerReaper.register(p);
       boolean terminated;
       lock.lock();
@@ -257,7 +270,7 @@ final class WorkerProcess {
       }
       startPumps(p);
       server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socket), 1);
+      server.bind(UnixDomainSocketAddress.of(socket), ACCEPT_BACKLOG);
       ServerSocketChannel s = server;
       p.onExit().thenRun(() -> closeQuietly(s));
       ScheduledFuture<?> limit = pool.timer().schedule(() -> {
@@ -271,42 +284,84 @@ final class WorkerProcess {
       } catch (IOException e) {
         // it died at once; accept() fails and the exit code says why
       }
+      try {
+        return acceptWorker(server, p, limit);
+      } finally {
+        limit.cancel(false);
+        closeQuietly(server);
+        Files.deleteIfExists(socket);
+      }
+    } catch (IOException | RuntimeException e) {
+      return startFailed(StartFailure.Kind.CRASHED, "worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
+    } finally {
+      closeQuietly(server);
+    }
+  }
+
+  /**
+   * Accepts connections on the worker's socket until one proves it knows the pool's secret. Anything else
+   * that connects (a process of the same user: nothing else can reach the private directory) is closed and
+   * the pool goes on waiting for its worker, whether it sent garbage or stayed silent past the handshake's
+   * own deadline. Nothing is deserialized before the proof.
+   */
+  private boolean acceptWorker(ServerSocketChannel server, Process p, ScheduledFuture<?> limit) throws IOException {
+    for (int strangers = 0; ; strangers++) {
+      if (strangers > MAX_STRANGERS) {
+        return startFailed(StartFailure.Kind.CRASHED, "worker " + id + " was not started: " + strangers
+            + " connections to its private socket failed to authenticate; another process of this user keeps"
+            + " connecting to the pool's sockets", null, Explain.NOTHING);
+      }
       SocketChannel ch;
       try {
         ch = server.accept();
       } catch (IOException e) {
-        return startFailed(limit.isDone() && p.isAlive()
-            ? "worker " + id + " did not connect to the pool within " + CONNECT_LIMIT_SECONDS + " s"
-            : "worker " + id + " exited before connecting to the pool", null, Explain.LAUNCH);
-      } finally {
-        closeQuietly(server);
-        Files.deleteIfExists(socket);
+        if (limit.isDone() && p.isAlive()) {
+          return startFailed(StartFailure.Kind.CRASHED, "worker " + id + " did not connect to the pool within "
+              + CONNECT_LIMIT_SECONDS + " s", null, Explain.LAUNCH);
+        }
+        waitExit(p, 2_000);
+        return startFailed(exitKind(p), "worker " + id + " exited before connecting to the pool", null, Explain.LAUNCH);
       }
-      channel = ch;
-      in = new FrameReader(ch, Protocol.MAX_PAYLOAD_BEFORE_AUTH);
-      out = new FrameWriter(ch);
-      byte[] nonce = Auth.randomBytes();
-      out.write(Protocol.hello(nonce));
-      out.flush();
-      if (!in.next()) {
-        return startFailed("worker " + id + " closed its connection during the handshake", null, Explain.LAUNCH);
+      ScheduledFuture<?> deadline = pool.timer().schedule(() -> closeQuietly(ch), HANDSHAKE_LIMIT_SECONDS,
+          TimeUnit.SECONDS);
+      String refused;
+      try {
+        FrameReader reader = new FrameReader(ch, Protocol.MAX_PAYLOAD_BEFORE_AUTH);
+        FrameWriter writer = new FrameWriter(ch);
+        byte[] nonce = Auth.randomBytes();
+        writer.write(Protocol.hello(nonce));
+        writer.flush();
+        if (!reader.next()) {
+          refused = "it closed the connection";
+        } else if (reader.type() != Protocol.AUTH) {
+          refused = "it sent " + Protocol.name(reader.type()) + " instead of proving it knows the secret";
+        } else {
+          byte[] answer = new byte[reader.payload().remaining()];
+          reader.payload().get(answer);
+          refused = Auth.verify(pool.secret(), nonce, answer) ? null : "its proof of the secret was wrong";
+        }
+        if (refused == null && deadline.cancel(false)) {
+          channel = ch;
+          in = reader;
+          out = writer;
+          authenticated = true;
+          secret = pool.secret();
+          in.maxPayload(Protocol.MAX_PAYLOAD);
+          return true;
+        }
+      } catch (IOException | RuntimeException e) {
+        refused = deadline.isDone() ? "it sent nothing within " + HANDSHAKE_LIMIT_SECONDS + " s" : e.toString();
       }
-      byte[] answer = new byte[in.payload().remaining()];
-      in.payload().get(answer);
-      if (in.type() != Protocol.AUTH || !Auth.verify(pool.secret(), nonce, answer)) {
-        return startFailed("the process that connected to worker " + id + "'s socket did not prove it knows the"
-            + " pool's secret", null, Explain.LAUNCH);
-      }
-      authenticated = true;
-      secret = pool.secret();
-      limit.cancel(false);
-      in.maxPayload(Protocol.MAX_PAYLOAD);
-      return true;
-    } catch (IOException | RuntimeException e) {
-      return startFailed("worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
-    } finally {
-      closeQuietly(server);
+      deadline.cancel(false);
+      closeQuietly(ch);
+      LOG.log(Level.DEBUG, "{0}: closed a connection to worker {1}''s socket that did not authenticate ({2});"
+          + " still waiting for the worker", pool.name(), id, refused == null ? "too late" : refused);
     }
+  }
+
+  /** What kind of start failure a worker that exited before it was ready is: killed, or refused to start. */
+  private static StartFailure.Kind exitKind(Process p) {
+    return p.isAlive() || ExitStatus.bySignal(p.exitValue()) ? StartFailure.Kind.CRASHED : StartFailure.Kind.REFUSED;
   }
 
   /**
@@ -383,7 +438,8 @@ final class WorkerProcess {
             ByteBuffer p2 = in.payload();
             Object o = Codec.deserialize(p2.array(), p2.position(), p2.remaining(), pool.loader());
             Throwable t = o instanceof RemoteFailure f ? f.toThrowable(pool.loader()) : null;
-            return startFailed("the initializer threw in worker " + id + ": " + t, t, Explain.NOTHING);
+            return startFailed(StartFailure.Kind.INITIALIZER, "the initializer threw in worker " + id + ": " + t, t,
+                Explain.NOTHING);
           }
           case Protocol.FATAL:
             fatal = Protocol.readFatal(in.payload());
@@ -392,10 +448,10 @@ final class WorkerProcess {
             throw new ProtocolException("expected READY, got " + Protocol.name(in.type()));
         }
       }
-      return startFailed("worker " + id + " died before it was ready"
+      return startFailed(fatal != null ? StartFailure.Kind.INITIALIZER : null, "worker " + id + " died before it was ready"
           + (fatal != null ? ", after " + fatal.getMessage() + " in the initializer" : ""), fatal, Explain.EXIT);
     } catch (IOException | RuntimeException e) {
-      return startFailed("worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
+      return startFailed(null, "worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
     }
   }
 
@@ -436,8 +492,12 @@ final class WorkerProcess {
     LAUNCH
   }
 
-  /** Ends a worker that never became ready and tells the engine, unless the pool is stopping anyway. */
-  private boolean startFailed(String what, Throwable cause, Explain explain) {
+  /**
+   * Ends a worker that never became ready, tells the engine, and does what it decides (start another,
+   * perhaps after a delay, or not). A null kind is found from how the process ended: killed by a signal is
+   * an accident, an exit of its own before it was ready a refusal to start.
+   */
+  private boolean startFailed(StartFailure.Kind kind, String what, Throwable cause, Explain explain) {
     Process p = process;
     String exit = "";
     if (p != null) {
@@ -458,7 +518,12 @@ final class WorkerProcess {
       lock.unlock();
     }
     if (quiet || pool.stopping()) {
+      link.startFailed(new StartFailure(StartFailure.Kind.CRASHED, what + ": the pool is stopping", cause));
       return false;
+    }
+    if (kind == null) {
+      kind = p == null || p.isAlive() || ExitStatus.bySignal(p.exitValue())
+          ? StartFailure.Kind.CRASHED : StartFailure.Kind.REFUSED;
     }
     StringBuilder message = new StringBuilder(what);
     if (explain != Explain.NOTHING && !exit.isEmpty()) {
@@ -469,7 +534,7 @@ final class WorkerProcess {
       String tail = outputTail();
       message.append(tail.isEmpty() ? "" : "; its output ended with:" + System.lineSeparator() + tail);
     }
-    pool.startFailed(message.toString(), cause);
+    pool.follow(link.startFailed(new StartFailure(kind, message.toString(), cause)));
     return false;
   }
 
@@ -479,8 +544,6 @@ final class WorkerProcess {
    * results free room a few at a time (see {@link #results}), so chunks go out in batches.
    */
   private void dispatch() throws InterruptedException {
-    long assigned = 0;
-    int max = pool.maxTasksPerWorker();
     List<Object> frames = new ArrayList<>();
     for (;;) {
       int room;
@@ -497,37 +560,22 @@ final class WorkerProcess {
       } finally {
         lock.unlock();
       }
-      Chunk chunk = pool.source().take();
+      Chunk chunk = link.take();
       if (chunk == null) {
-        requestExit(pool.reusesWorkers() ? Intent.PARK : Intent.SHUTDOWN);
+        // Nothing more for this worker: the pool is done with it, or it reached the pool's tasks-per-worker limit.
+        requestExit(!pool.source().isFinished() ? Intent.RECYCLE : pool.reusesWorkers() ? Intent.PARK : Intent.SHUTDOWN);
         return;
       }
-      boolean recycle = false;
       for (;;) {
         send(chunk, frames);
-        assigned += chunk.size();
-        if (max > 0 && assigned >= max) {
-          recycle = true;
-          break;
-        }
         if (--room <= 0 || bytesInFlight >= MAX_BYTES_IN_FLIGHT
-            || (chunk = pool.source().poll(0, TimeUnit.NANOSECONDS)) == null) {
+            || (chunk = link.poll(0, TimeUnit.NANOSECONDS)) == null) {
           break;
         }
       }
       if (!frames.isEmpty()) {
         outgoing.addAll(frames); // the writer coalesces them into as few writes as its buffer allows
         frames.clear();
-      }
-      if (recycle) {
-        lock.lock();
-        try {
-          tasks = assigned;
-        } finally {
-          lock.unlock();
-        }
-        requestExit(Intent.RECYCLE);
-        return;
       }
     }
   }
@@ -568,8 +616,9 @@ final class WorkerProcess {
     Object function = pool.encodedFunction(job, !oneShot);
     if (function instanceof RuntimeException e) {
       for (int i = 0; i < chunk.size(); i++) {
-        sink.failed(chunk, i, e);
+        link.failed(chunk, i, e);
       }
+      link.finished(chunk);
       return;
     }
     byte[][] segments = Codec.encodeSegments(chunk.items().toArray(), Protocol.CHUNK_PREFIX);
@@ -584,6 +633,7 @@ final class WorkerProcess {
     }
     byte[] items = segments != null ? segments[0] : encodeItems(chunk);
     if (items == null) {
+      link.finished(chunk); // every item failed here; nothing to send
       return;
     }
     long timeout = job.taskTimeout() == null ? 0 : Math.max(1, job.taskTimeout().toNanos());
@@ -599,12 +649,9 @@ final class WorkerProcess {
     }
     byte flags = Protocol.chunkFlags(timeout > 0, announce, oneShot);
     InFlight f = null;
-    Loss.Kind lostAs = null;
     lock.lock();
     try {
-      if (gone || intent != null) {
-        lostAs = intent == Intent.TERMINATED ? Loss.Kind.TERMINATED : Loss.Kind.DIED;
-      } else {
+      if (!gone && intent == null) {
         int seq = nextSeq++;
         if (segments != null) {
           Protocol.chunkInPlace(items, (int) frameLength, seq, job.id(), chunk.firstIndex(), chunk.size(), flags);
@@ -621,7 +668,7 @@ final class WorkerProcess {
       lock.unlock();
     }
     if (f == null) {
-      sink.lost(chunk, new Loss(lostAs, false, -1, "its worker stopped before the chunk was sent", null));
+      link.handBack(chunk, "its worker stopped before the chunk was sent");
     }
   }
 
@@ -636,7 +683,7 @@ final class WorkerProcess {
     for (int i = 0; i < items.length; i++) {
       RuntimeException problem = itemProblem(items[i], chunk.firstIndex() + i);
       if (problem != null) {
-        sink.failed(chunk, i, problem);
+        link.failed(chunk, i, problem);
         items[i] = Codec.Marker.SKIPPED;
         failed++;
       }
@@ -651,7 +698,7 @@ final class WorkerProcess {
           + " bytes per message; use a smaller chunksize");
       for (int i = 0; i < items.length; i++) {
         if (items[i] != Codec.Marker.SKIPPED) {
-          sink.failed(chunk, i, e);
+          link.failed(chunk, i, e);
         }
       }
     }
@@ -677,7 +724,7 @@ final class WorkerProcess {
           + Protocol.MAX_PAYLOAD + " bytes per message");
     } catch (NotSerializableException e) {
       return new IllegalArgumentException("item " + index + " cannot be sent to a worker process: it is or contains "
-          + e.getMessage() + ", which is not Serializable; make it Serializable or use a thread pool", e);
+          + SerializationAdvice.ofValue(item, e) + ", or use a thread pool", e);
     } catch (IOException | RuntimeException | StackOverflowError e) {
       return new IllegalArgumentException("item " + index + " (a " + item.getClass().getName()
           + ") cannot be serialized for a worker process: " + e, e);
@@ -743,28 +790,13 @@ final class WorkerProcess {
   }
 
   void terminate() {
-    // Chunks the worker never began are handed back before terminate() returns, so that
-    // shutdownNow() can list the runnables that never started.
-    List<InFlight> unstarted = new ArrayList<>();
-    lock.lock();
-    try {
-      if (!gone) {
-        for (var it = inFlight.iterator(); it.hasNext(); ) {
-          InFlight f = it.next();
-          if (!f.started) {
-            unstarted.add(f);
-            it.remove();
-            bytesInFlight -= f.bytesSent;
-          }
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
-    for (InFlight f : unstarted) {
-      sink.lost(f.chunk, new Loss(Loss.Kind.TERMINATED, false, -1, "the pool was terminated", null));
-    }
     kill(Intent.TERMINATED, null);
+  }
+
+  /** The engine found this worker frozen (it holds timed work and reported nothing for too long). */
+  @Override
+  public void stop(String reason) {
+    kill(Intent.STOPPED, reason);
   }
 
   /**
@@ -971,7 +1003,7 @@ final class WorkerProcess {
       WorkerReaper.kill(p);
       return false;
     }
-    sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.EXITED, "parked for reuse"));
+    link.gone(Exit.of(Exit.Kind.EXITED, "parked for reuse"));
     pool.park(new WarmWorkers.Parked(pool.launcher().key(), p, channel, in, out, stdout, stderr, secret));
     return true;
   }
@@ -986,14 +1018,17 @@ final class WorkerProcess {
   }
 
   private void started(int seq, int offset) throws ProtocolException {
+    InFlight f;
+    boolean first;
     lock.lock();
     try {
-      InFlight f = find(seq);
+      f = find(seq);
       if (offset < 0 || offset >= f.chunk.size()) {
         throw new ProtocolException("chunk " + seq + " has no item " + offset);
       }
       long now = System.nanoTime();
-      if (!f.started) {
+      first = !f.started;
+      if (first) {
         f.chunkStart = now;
       }
       f.started = true;
@@ -1001,6 +1036,12 @@ final class WorkerProcess {
       f.itemStart = now;
     } finally {
       lock.unlock();
+    }
+    // A timed chunk reports each item's start: a crash then points at one item, not the whole chunk.
+    if (f.timed()) {
+      link.running(f.chunk, offset);
+    } else if (first) {
+      link.started(f.chunk);
     }
   }
 
@@ -1052,13 +1093,9 @@ final class WorkerProcess {
     }
     if (last) {
       long read = in.bytesRead();
-      sink.activity(new WorkerActivity(id, chunk.size(), elapsed, f.bytesSent, read - bytesReadReported));
+      link.activity(elapsed, f.bytesSent, read - bytesReadReported);
       bytesReadReported = read;
-      if (reported < chunk.size() && !chunk.job().isCancelled()) {
-        // The worker skipped items of a job it was told is over. The engine wants none of them, or this
-        // is a bug: then they count as killing the worker, so that they fail rather than loop.
-        sink.lost(chunk, new Loss(Loss.Kind.DIED, true, -1, "worker " + id + " skipped items it should have run", null));
-      }
+      link.finished(chunk); // items it skipped (their job is over) need no outcome; the engine checks
     }
   }
 
@@ -1092,13 +1129,13 @@ final class WorkerProcess {
         continue;
       }
       if (run >= 0) {
-        sink.completed(chunk, offset + run, all.subList(run, i));
+        link.completed(chunk, offset + run, all.subList(run, i));
         run = -1;
       }
       if (v instanceof RemoteFailure failure) {
-        sink.failed(chunk, offset + i, failure.toThrowable(pool.loader()));
+        link.failed(chunk, offset + i, failure.toThrowable(pool.loader()));
       } else if (v instanceof LocalFailure failure) {
-        sink.failed(chunk, offset + i, failure.error());
+        link.failed(chunk, offset + i, failure.error());
       }
     }
   }
@@ -1117,8 +1154,7 @@ final class WorkerProcess {
     } finally {
       lock.unlock();
     }
-    sink.lost(f.chunk, new Loss(Loss.Kind.DIED, false, -1, "recalled from worker " + id
-        + ", which is busy with a long task", null));
+    link.handBack(f.chunk, "recalled from worker " + id + ", which is busy with a long task");
   }
 
   /** The connection has ended: find out why, report what the worker held, replace it if the pool goes on. */
@@ -1136,29 +1172,31 @@ final class WorkerProcess {
       WorkerReaper.kill(p); // it closed the connection but lives on: it cannot be used any more
       waitExit(p, 5_000);
     }
+    if (stdout != null) {
+      // What the worker printed last reaches the pool's output before the pool counts the worker gone: a JVM
+      // that exits once its pool is done must not lose it.
+      stdout.awaitEnd(1_000);
+      stderr.awaitEnd(1_000);
+    }
     String how = p.isAlive() ? "did not exit" : ExitStatus.describe(p.exitValue());
     boolean cleanExit = !p.isAlive() && p.exitValue() == 0;
     WorkerReaper.unregister(p);
     closeQuietly(channel);
     outgoing.add(CLOSE);
-    List<InFlight> held;
     Intent why;
     String detail;
     InFlight expired;
     int expiredAt;
-    long ran;
     lock.lock();
     try {
       gone = true;
       why = intent;
       detail = (intentDetail == null ? "" : intentDetail + "; ") + "worker " + id + " (pid " + p.pid() + ") "
           + (fatal == null ? "" : "hit " + fatal.getMessage() + " and ") + how;
-      held = new ArrayList<>(inFlight);
-      inFlight.clear();
+      inFlight.clear(); // the engine's ledger settles them
       bytesInFlight = 0;
       expired = timedOut;
       expiredAt = timedOutOffset;
-      ran = tasks;
       room.signalAll();
     } finally {
       lock.unlock();
@@ -1167,40 +1205,23 @@ final class WorkerProcess {
     if (why == null || why == Intent.KILLED || (why == Intent.RECYCLE && !cleanExit)) {
       pool.workerDied(); // before the chunks go back, so that whoever takes them next announces them
     }
-    // The event first: a caller whose call fails with these chunks must find the death in stats().
-    boolean replace = true;
-    WorkerEvent event;
+    if (expired != null) {
+      link.timedOut(expired.chunk, expiredAt);
+    }
+    Exit exit;
     if (why == Intent.TERMINATED) {
-      event = new WorkerEvent(id, WorkerEvent.Kind.EXITED, "terminated");
-      replace = false;
-    } else if (why == Intent.SHUTDOWN || why == Intent.PARK) {
-      // The pool is done; a worker that had to be killed after its grace period still only exited.
-      event = new WorkerEvent(id, WorkerEvent.Kind.EXITED, cleanExit ? "" : how);
-      replace = false;
-    } else if (why == Intent.RECYCLE && cleanExit) {
-      event = new WorkerEvent(id, WorkerEvent.Kind.RECYCLED, "after " + ran + " tasks");
+      exit = Exit.of(Exit.Kind.TERMINATED, "the pool was terminated");
+    } else if (why == Intent.SHUTDOWN || why == Intent.PARK || (why == Intent.RECYCLE && cleanExit)) {
+      // The pool is done with it; one that had to be killed after its grace period still only exited.
+      exit = Exit.of(Exit.Kind.EXITED, cleanExit ? "" : how);
     } else if (why == Intent.TIMED_OUT) {
-      event = new WorkerEvent(id, WorkerEvent.Kind.TIMED_OUT, detail);
+      exit = Exit.of(Exit.Kind.TIMED_OUT, detail);
+    } else if (why == Intent.STOPPED) {
+      exit = Exit.of(Exit.Kind.STOPPED, detail);
     } else {
-      event = new WorkerEvent(id, WorkerEvent.Kind.DIED, detail);
+      exit = new Exit(Exit.Kind.DIED, detail, fatal);
     }
-    sink.workerEvent(event);
-    for (InFlight f : held) {
-      Loss loss;
-      if (why == Intent.TERMINATED) {
-        loss = new Loss(Loss.Kind.TERMINATED, f.started, f.timed() ? f.offset : -1, "the pool was terminated", null);
-      } else if (f == expired) {
-        loss = new Loss(Loss.Kind.TIMED_OUT, true, expiredAt, "timed out; " + detail, null);
-      } else if (expired != null) {
-        loss = new Loss(Loss.Kind.DIED, false, -1, "its worker was killed because another item timed out", null);
-      } else {
-        loss = new Loss(Loss.Kind.DIED, f.started, f.started && f.timed() ? f.offset : -1, detail, fatal);
-      }
-      sink.lost(f.chunk, loss);
-    }
-    if (replace) {
-      pool.replace(this);
-    }
+    pool.follow(link.gone(exit));
   }
 
   private void partDone() {

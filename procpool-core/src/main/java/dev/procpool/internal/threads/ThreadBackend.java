@@ -1,41 +1,42 @@
 package dev.procpool.internal.threads;
 
 import dev.procpool.Fn;
-import dev.procpool.spi.WorkerScope;
 import dev.procpool.spi.Backend;
 import dev.procpool.spi.Chunk;
+import dev.procpool.spi.Exit;
 import dev.procpool.spi.ItemWatch;
 import dev.procpool.spi.Job;
-import dev.procpool.spi.Loss;
-import dev.procpool.spi.WorkSink;
+import dev.procpool.spi.StartFailure;
+import dev.procpool.spi.Verdict;
 import dev.procpool.spi.WorkSource;
-import dev.procpool.spi.WorkerActivity;
-import dev.procpool.spi.WorkerEvent;
+import dev.procpool.spi.WorkerControl;
+import dev.procpool.spi.WorkerLink;
+import dev.procpool.spi.WorkerScope;
 import dev.procpool.spi.WorkerSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Runs chunks on daemon threads of this JVM. A thread cannot be killed, so a timed-out item's thread
- * is interrupted and abandoned (it exits silently if it ever returns) and a fresh thread takes its
- * place.
+ * Runs chunks on daemon threads of this JVM. A thread cannot be killed, so a thread whose item timed out
+ * (or that the engine found frozen) is interrupted and abandoned: it exits silently if it ever returns, and
+ * a fresh thread takes its place.
  */
 public final class ThreadBackend implements Backend {
   private final WorkerSettings settings;
-  private final AtomicInteger workerIds = new AtomicInteger();
   private final Set<Worker> live = ConcurrentHashMap.newKeySet();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition exited = lock.newCondition();
+  /** Replacements that wait out a back-off delay: the pool is not terminated while one is due. */
+  private final Set<Object> pendingStarts = ConcurrentHashMap.newKeySet();
   private volatile boolean terminated;
   private volatile WorkSource source;
-  private volatile WorkSink sink;
   private volatile ScheduledThreadPoolExecutor timer;
 
   /**
@@ -53,9 +54,8 @@ public final class ThreadBackend implements Backend {
   }
 
   @Override
-  public void start(WorkSource source, WorkSink sink) {
+  public void start(WorkSource source) {
     this.source = source;
-    this.sink = sink;
     for (int i = 0; i < settings.workers(); i++) {
       spawn();
     }
@@ -65,9 +65,31 @@ public final class ThreadBackend implements Backend {
     if (terminated) {
       return;
     }
-    Worker w = new Worker(workerIds.incrementAndGet());
+    Worker w = new Worker();
     live.add(w);
     w.thread.start();
+  }
+
+  /** Does what the engine decided about a worker that ended. */
+  private void follow(Verdict verdict) {
+    if (!verdict.replace()) {
+      return;
+    }
+    if (verdict.delayNanos() == 0) {
+      spawn();
+      return;
+    }
+    Object due = new Object();
+    pendingStarts.add(due);
+    try {
+      timer().schedule(() -> {
+        pendingStarts.remove(due);
+        spawn();
+        signalExited();
+      }, verdict.delayNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      pendingStarts.remove(due); // terminated meanwhile
+    }
   }
 
   @Override
@@ -79,7 +101,7 @@ public final class ThreadBackend implements Backend {
 
   @Override
   public void shutdown() {
-    // Workers leave on their own once the source is finished.
+    // Workers leave on their own once their link has no more work.
   }
 
   @Override
@@ -92,6 +114,8 @@ public final class ThreadBackend implements Backend {
     if (t != null) {
       t.shutdownNow();
     }
+    pendingStarts.clear();
+    signalExited();
   }
 
   @Override
@@ -99,9 +123,9 @@ public final class ThreadBackend implements Backend {
     long nanos = timeoutNanos;
     lock.lock();
     try {
-      // No live worker is not enough: a timed-out worker's replacement may not be counted yet, and
-      // work may still come until the source is finished.
-      while (!live.isEmpty() || !(terminated || source == null || source.isFinished())) {
+      // No live worker is not enough: a replacement may not be counted yet, and work may still come until
+      // the source is finished.
+      while (!live.isEmpty() || !pendingStarts.isEmpty() || !(terminated || source == null || source.isFinished())) {
         if (nanos <= 0) {
           return false;
         }
@@ -120,6 +144,10 @@ public final class ThreadBackend implements Backend {
 
   private void left(Worker w) {
     live.remove(w);
+    signalExited();
+  }
+
+  private void signalExited() {
     lock.lock();
     try {
       exited.signalAll();
@@ -141,75 +169,72 @@ public final class ThreadBackend implements Backend {
           });
           t.setRemoveOnCancelPolicy(true);
           timer = t;
+          if (terminated) {
+            t.shutdownNow();
+          }
         }
       }
     }
     return t;
   }
 
-  /** One worker thread: initializer, then chunks until the source is finished or it is recycled. */
-  private final class Worker implements Runnable {
-    final int id;
+  /** One worker thread: initializer, then chunks until its link has no more work for it. */
+  private final class Worker implements Runnable, WorkerControl {
     final Thread thread;
+    final WorkerLink link;
     /** Which item runs now, so that interrupts and timeouts hit only that item. */
     private final ItemWatch<Chunk> watch;
-    /** The chunk this worker has taken and not finished, for a failure outside any task. */
-    private volatile Chunk running;
+    /** Set once this thread is written off (timed out, or stopped as frozen): it reports nothing more. */
+    private volatile boolean abandoned;
 
-    Worker(int id) {
-      this.id = id;
-      this.thread = new Thread(this, "procpool-" + settings.poolName() + "-worker-" + id);
+    Worker() {
+      this.link = source.enrol(this);
+      this.thread = new Thread(this, "procpool-" + settings.poolName() + "-worker-" + link.id());
       this.thread.setDaemon(true);
       this.watch = new ItemWatch<>(thread);
     }
 
     @Override
     public void run() {
-      long born = System.nanoTime();
       WorkerScope.enterThreadScope();
       try {
         if (settings.initializer() != null) {
           try {
             settings.initializer().call();
           } catch (Throwable t) {
-            sink.workerStartFailed("the initializer threw in worker " + id + ": " + t, t);
+            follow(link.startFailed(new StartFailure(StartFailure.Kind.INITIALIZER,
+                "the initializer threw in worker " + link.id() + ": " + t, t)));
             return;
           }
         }
-        sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.STARTED, "", System.nanoTime() - born));
-        long tasks = 0;
-        while (!terminated) {
-          Chunk chunk = source.take();
+        link.ready("");
+        for (;;) {
+          Chunk chunk = terminated ? null : link.take();
+          if (terminated) {
+            link.gone(Exit.of(Exit.Kind.TERMINATED, ""));
+            return;
+          }
           if (chunk == null) {
-            sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.EXITED, ""));
+            follow(link.gone(Exit.of(Exit.Kind.EXITED, "")));
             return;
           }
-          running = chunk;
-          int ran = runChunk(chunk);
-          running = null;
-          if (ran < 0) {
-            return; // abandoned after a timeout; a replacement already runs
+          if (!runChunk(chunk)) {
+            return; // written off; the engine has settled its chunk and a replacement runs
           }
-          tasks += ran;
-          if (settings.maxTasksPerWorker() > 0 && tasks >= settings.maxTasksPerWorker()) {
-            sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.RECYCLED, "after " + tasks + " tasks"));
-            spawn();
-            return;
-          }
+          link.finished(chunk);
         }
       } catch (InterruptedException e) {
-        // terminated
-      } catch (Throwable t) {
-        // Not the task (runChunk catches that): the sink or a listener failed. The worker is gone,
-        // like a process that crashed: hand its chunk back and put a fresh worker in its place.
-        System.getLogger("dev.procpool").log(System.Logger.Level.ERROR,
-            settings.poolName() + ": worker " + id + " failed outside a task; replacing it", t);
-        Chunk lost = running;
-        if (!terminated) {
-          spawn();
+        if (!abandoned) {
+          link.gone(Exit.of(Exit.Kind.TERMINATED, ""));
         }
-        if (lost != null) {
-          sink.lost(lost, new Loss(Loss.Kind.DIED, true, -1, "its worker thread failed: " + t, t));
+      } catch (Throwable t) {
+        // Not the task (runChunk catches that): a listener or the engine failed. The worker is gone, like
+        // a process that crashed: the engine settles its chunk, and says whether to replace it.
+        System.getLogger("dev.procpool").log(System.Logger.Level.ERROR,
+            settings.poolName() + ": worker " + link.id() + " failed outside a task", t);
+        if (!abandoned) {
+          follow(link.gone(new Exit(terminated ? Exit.Kind.TERMINATED : Exit.Kind.DIED,
+              "its worker thread failed: " + t, t)));
         }
       } finally {
         WorkerScope.exitThreadScope();
@@ -217,16 +242,16 @@ public final class ThreadBackend implements Backend {
       }
     }
 
-    /** Runs the chunk's items; returns how many ran, or -1 if this worker was abandoned. */
-    private int runChunk(Chunk chunk) {
+    /** Runs the chunk's items; false if this worker was written off meanwhile. */
+    private boolean runChunk(Chunk chunk) {
       long began = System.nanoTime();
       Job job = chunk.job();
       return job.taskTimeout() == null ? runUntimed(chunk, job, began) : runTimed(chunk, job, began);
     }
 
     /** Statistics before the last results: a caller that reads stats() right after its map sees them. */
-    private void ran(int items, long began) {
-      sink.activity(new WorkerActivity(id, items, System.nanoTime() - began, 0, 0));
+    private void ran(long began) {
+      link.activity(System.nanoTime() - began, 0, 0);
     }
 
     /**
@@ -235,25 +260,29 @@ public final class ThreadBackend implements Backend {
      * results go into an array, reported in runs between failures: the loop is as tight as a stream's.
      * An interrupt a task left on its own thread is still cleared after every item.
      */
-    private int runUntimed(Chunk chunk, Job job, long began) {
+    private boolean runUntimed(Chunk chunk, Job job, long began) {
       Fn<Object, Object> fn = job.function();
       Object[] items = chunk.items().toArray();
       Object[] results = new Object[items.length];
       List<Object> all = java.util.Arrays.asList(results);
       int runStart = 0;
       int i = 0;
+      link.started(chunk);
       begin(chunk, 0, null);
-      for (; i < items.length && !job.isCancelled() && !terminated; i++) {
+      for (; i < items.length && !job.isCancelled() && !terminated && !abandoned; i++) {
         Object result;
         try {
           result = fn.apply(items[i]);
         } catch (Throwable t) {
           Thread.interrupted();
           end(); // the engine and listeners hear of it with no item marked as running, as with a timeout
-          if (i > runStart) {
-            sink.completed(chunk, runStart, all.subList(runStart, i));
+          if (abandoned) {
+            return false;
           }
-          sink.failed(chunk, i, t);
+          if (i > runStart) {
+            link.completed(chunk, runStart, all.subList(runStart, i));
+          }
+          link.failed(chunk, i, t);
           runStart = i + 1;
           begin(chunk, i + 1, null);
           continue;
@@ -261,21 +290,23 @@ public final class ThreadBackend implements Backend {
         Thread.interrupted();
         results[i] = result;
       }
-      end();
-      ran(i, began);
-      if (i > runStart) {
-        sink.completed(chunk, runStart, all.subList(runStart, i));
+      if (!end()) {
+        return false;
       }
-      return i;
+      ran(began);
+      if (i > runStart) {
+        link.completed(chunk, runStart, all.subList(runStart, i));
+      }
+      return true;
     }
 
     /** With a timeout: each item is watched, and its outcome reported at once, so a timeout loses nothing done. */
-    private int runTimed(Chunk chunk, Job job, long began) {
+    private boolean runTimed(Chunk chunk, Job job, long began) {
       Fn<Object, Object> fn = job.function();
       List<?> items = chunk.items();
       Duration timeout = job.taskTimeout();
-      int ran = 0;
       for (int i = 0; i < items.size() && !job.isCancelled() && !terminated; i++) {
+        link.running(chunk, i);
         begin(chunk, i, timeout);
         Object result = null;
         Throwable error = null;
@@ -285,17 +316,16 @@ public final class ThreadBackend implements Backend {
           error = t;
         }
         if (!end()) {
-          return -1;
+          return false;
         }
-        ran++;
         if (error != null) {
-          sink.failed(chunk, i, error);
+          link.failed(chunk, i, error);
         } else {
-          sink.completed(chunk, i, java.util.Collections.singletonList(result));
+          link.completed(chunk, i, java.util.Collections.singletonList(result));
         }
       }
-      ran(ran, began);
-      return ran;
+      ran(began);
+      return true;
     }
 
     private void begin(Chunk chunk, int i, Duration timeout) {
@@ -306,18 +336,29 @@ public final class ThreadBackend implements Backend {
       }
     }
 
-    /** Ends the current item; false if it timed out meanwhile and this worker was written off. */
+    /** Ends the current item; false if this worker was written off meanwhile. */
     private boolean end() {
-      return watch.end();
+      return watch.end() && !abandoned;
     }
 
-    /** The item timed out: this thread is written off and a fresh one takes its place. */
+    /** The item timed out: this thread is written off and the engine decides about a replacement. */
     private void expired(Chunk chunk, int at) {
-      spawn(); // before left(): awaitTermination must never see a moment without this worker's heir
+      abandoned = true;
+      link.timedOut(chunk, at);
+      // The verdict (a replacement) before left(): awaitTermination must never see a moment without this worker's heir.
+      follow(link.gone(Exit.of(Exit.Kind.TIMED_OUT,
+          "item " + (chunk.firstIndex() + at) + " exceeded " + chunk.job().taskTimeout())));
       left(this);
-      sink.workerEvent(new WorkerEvent(id, WorkerEvent.Kind.TIMED_OUT,
-          "item " + (chunk.firstIndex() + at) + " exceeded " + chunk.job().taskTimeout()));
-      sink.lost(chunk, new Loss(Loss.Kind.TIMED_OUT, true, at, "timed out", null));
+    }
+
+    @Override
+    public void stop(String reason) {
+      if (!watch.abandon()) {
+        return; // it timed out meanwhile: expired() took care of it
+      }
+      abandoned = true;
+      follow(link.gone(Exit.of(Exit.Kind.STOPPED, reason)));
+      left(this);
     }
 
     void interruptIfRunning(Job job) {
