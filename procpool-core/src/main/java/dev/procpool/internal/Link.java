@@ -62,7 +62,7 @@ final class Link implements WorkerLink {
       return;
     }
     ready = true;
-    engine.workerReady(this, detail == null ? "" : detail);
+    engine.verdicts.ready(this, detail == null ? "" : detail);
   }
 
   boolean isReady() {
@@ -75,7 +75,7 @@ final class Link implements WorkerLink {
     if (left == null) {
       return Verdict.RETIRE;
     }
-    return engine.workerStartFailed(this, failure, left);
+    return engine.verdicts.startFailed(this, failure, left);
   }
 
   // ------------------------------------------------------------------ taking work
@@ -168,10 +168,11 @@ final class Link implements WorkerLink {
     if (c.takenAt != 0) {
       c.call.chunkDone(c.size(), System.nanoTime() - c.takenAt);
     }
-    if (c.reported < c.size() && !c.call.isCancelled() && engine.hasOpenItems(c)) {
+    if (c.reported < c.size() && !c.call.isCancelled() && ChunkSettler.hasOpenItems(c)) {
       // It says it is done, yet items of a live job have no outcome: they count as lost with a dead worker
       // (so that they fail rather than loop if this keeps happening).
-      engine.settleLost(c, FailurePolicy.Loss.DIED, "worker " + id + " finished the chunk without running all its items");
+      engine.settler.lost(c, FailurePolicy.Loss.DIED, "worker " + id + " finished the chunk without running all its"
+          + " items", null, false);
     }
   }
 
@@ -180,7 +181,7 @@ final class Link implements WorkerLink {
     WorkChunk c = (WorkChunk) chunk;
     lastReport = System.nanoTime();
     if (release(c)) {
-      engine.settleHandedBack(c, why);
+      engine.settler.handedBack(c, why);
     }
   }
 
@@ -189,7 +190,7 @@ final class Link implements WorkerLink {
     WorkChunk c = (WorkChunk) chunk;
     lastReport = System.nanoTime();
     if (release(c)) {
-      engine.settleTimedOut(c, offset);
+      engine.settler.timedOut(c, offset);
     }
   }
 
@@ -206,7 +207,7 @@ final class Link implements WorkerLink {
     if (left == null) {
       return Verdict.RETIRE;
     }
-    return engine.workerGone(this, exit, left);
+    return engine.verdicts.gone(this, exit, left);
   }
 
   /** Marks the worker gone and takes what it held; null if it was gone already. */
@@ -224,6 +225,7 @@ final class Link implements WorkerLink {
       wasIsolated = holdsIsolated;
       holdsIsolated = false;
     }
+    engine.forget(this);
     engine.linkReleased(wasIsolated, true);
     return left;
   }
@@ -285,7 +287,7 @@ final class Link implements WorkerLink {
       }
       long t = timeout.toNanos();
       long quietSince = Math.max(c.takenAt, lastReport);
-      long limit = t + Math.max(t, Engine.FROZEN_GRACE_NANOS);
+      long limit = t + Math.max(t, FrozenWorkerWatch.GRACE_NANOS);
       if (now - quietSince > limit) {
         stopRequested = true;
         return "worker " + id + " holds " + c + ", whose task timeout is " + timeout + ", and has reported nothing for "

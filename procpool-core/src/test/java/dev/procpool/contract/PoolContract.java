@@ -970,6 +970,22 @@ public abstract class PoolContract {
   }
 
   @Test
+  void statsTakenRightAfterACallReturnsCountEveryItemOfIt() {
+    Pool pool = pool(2);
+    List<Integer> sixty = IntStream.range(0, 60).boxed().collect(Collectors.toList());
+    pool.map(x -> x, sixty, 7);
+    assertThat(pool.stats().tasks()).isEqualTo(60);
+    try (ResultIterator<Integer> it = pool.imap(x -> x, sixty, 1)) {
+      while (it.hasNext()) {
+        it.next();
+      }
+    }
+    assertThat(pool.stats().tasks()).isEqualTo(120);
+    assertThatThrownBy(() -> pool.map(x -> 10 / (x - 5), sixty, 60)).isInstanceOf(TaskFailedException.class);
+    assertThat(pool.stats().tasks()).as("a failed item is a task too").isGreaterThanOrEqualTo(126);
+  }
+
+  @Test
   void statsTellWhyWorkersWereReplaced() {
     Pool pool = track(builder(1).maxTasksPerChild(2).build());
     pool.map(x -> x, List.of(1, 2, 3, 4, 5, 6), 1);

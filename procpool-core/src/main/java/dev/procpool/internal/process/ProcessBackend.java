@@ -371,32 +371,42 @@ public final class ProcessBackend implements Backend {
   }
 
   /**
-   * Returns the job's function serialized, or the IllegalArgumentException explaining why it cannot be:
-   * serialized once per job, on its first chunk, before anything of the job is sent.
+   * Serializes the job's function when its call starts, once for all workers: a function that cannot be
+   * sent fails the call once, here, with why and what to do, instead of failing each of its items.
    */
-  Object encodedFunction(Job job, boolean cache) {
-    Object cached = cache ? functions.get(job.id()) : null;
-    if (cached != null) {
-      return cached;
+  @Override
+  public void admit(Job job) {
+    Object encoded = encode(job);
+    if (encoded instanceof RuntimeException e) {
+      throw e;
     }
-    Object encoded;
+    functions.put(job.id(), encoded);
+  }
+
+  /**
+   * Returns the job's function serialized, or the IllegalArgumentException explaining why it cannot be. A
+   * chunk that is its whole job takes the function with it (it is dropped from the cache); a job the
+   * engine did not admit, or that finished meanwhile, has it serialized again.
+   */
+  Object encodedFunction(Job job, boolean oneShot) {
+    Object cached = oneShot ? functions.remove(job.id()) : functions.get(job.id());
+    return cached != null ? cached : encode(job);
+  }
+
+  private static Object encode(Job job) {
     try {
       byte[] bytes = LambdaCodec.encode(job.function());
       if (bytes == null) {
         bytes = Codec.serialize(job.function());
       }
-      encoded = bytes.length <= Protocol.MAX_PAYLOAD - 64 ? bytes : new IllegalArgumentException("the function"
+      return bytes.length <= Protocol.MAX_PAYLOAD - 64 ? bytes : new IllegalArgumentException("the function"
           + " serializes to " + bytes.length + " bytes, above the limit of " + Protocol.MAX_PAYLOAD + " bytes per message;"
           + " capture less data in it and pass data as items");
     } catch (NotSerializableException e) {
-      encoded = notSerializable(job.function(), e);
+      return notSerializable(job.function(), e);
     } catch (IOException | RuntimeException | StackOverflowError e) {
-      encoded = new IllegalArgumentException("the function cannot be serialized for a worker process: " + e, e);
+      return new IllegalArgumentException("the function cannot be serialized for a worker process: " + e, e);
     }
-    if (cache && !job.isCancelled()) {
-      functions.putIfAbsent(job.id(), encoded);
-    }
-    return encoded;
   }
 
   private static IllegalArgumentException notSerializable(Object function, NotSerializableException e) {

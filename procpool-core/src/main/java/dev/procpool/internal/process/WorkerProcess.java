@@ -613,7 +613,7 @@ final class WorkerProcess implements WorkerControl {
   private void send(Chunk chunk, List<Object> batch) {
     Job job = chunk.job();
     boolean oneShot = chunk.firstIndex() == 0 && chunk.size() == job.size();
-    Object function = pool.encodedFunction(job, !oneShot);
+    Object function = pool.encodedFunction(job, oneShot);
     if (function instanceof RuntimeException e) {
       for (int i = 0; i < chunk.size(); i++) {
         link.failed(chunk, i, e);
