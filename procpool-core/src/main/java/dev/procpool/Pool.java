@@ -106,8 +106,9 @@ public interface Pool extends ExecutorService, AutoCloseable {
   /**
    * Creates a pool of {@code workers} worker JVMs, Python's {@code Pool(processes=n)}: for work that
    * may crash, leak, hang, exhaust memory or use libraries that are not thread-safe. Each worker is a
-   * separate process started with this JVM's {@code java} and classpath; a worker that dies or runs
-   * past a timeout is replaced, and only the item that was running on it fails. Functions, items and
+   * separate process started with this JVM's {@code java} and what it needs to load the application's
+   * classes; a worker that dies or runs past a timeout is replaced, and only the item that was running
+   * on it fails. Functions, items and
    * results must be {@link java.io.Serializable} ({@link Fn}, {@link Task} and the other procpool
    * function types are, when what they capture is). See {@link PoolBuilder#processes(int)} for the
    * settings.
@@ -115,6 +116,8 @@ public interface Pool extends ExecutorService, AutoCloseable {
    * @param workers the number of worker processes, at least 1
    * @return a running pool; its workers are still starting
    * @throws IllegalArgumentException if {@code workers < 1}
+   * @throws IllegalStateException if this JVM runs a program from its source file
+   *     ({@code java Hello.java}), whose classes no worker JVM can load
    */
   static Pool processes(int workers) {
     return builder().processes(workers).build();

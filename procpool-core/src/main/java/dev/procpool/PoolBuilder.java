@@ -125,9 +125,11 @@ public final class PoolBuilder {
 
   /**
    * Runs the work on {@code workers} worker JVMs, Python's {@code Pool(processes=n)}: each worker is a
-   * separate process started with this JVM's own {@code java} and classpath, so a task that crashes,
-   * calls {@code System.exit}, runs out of memory or hangs past its timeout takes down only its worker,
-   * which the pool replaces. Functions, items and results must be {@link java.io.Serializable}; one
+   * separate process started with this JVM's own {@code java} and what it needs to load the
+   * application's classes, however this JVM was launched (from a class path, the module path or a
+   * Spring Boot executable jar; not from a source file, where {@link #build()} fails). So a task that
+   * crashes, calls {@code System.exit}, runs out of memory or hangs past its timeout takes down only
+   * its worker, which the pool replaces. Functions, items and results must be {@link java.io.Serializable}; one
    * that is not fails with an {@link IllegalArgumentException} (as the item's cause) naming the class.
    *
    * <p>Workers start in parallel when the pool is built, and the first tasks run as soon as the first
@@ -492,7 +494,8 @@ public final class PoolBuilder {
    *
    * @return a running pool
    * @throws IllegalStateException if this builder already built a pool, or a worker-process setting
-   *     was made for a backend other than {@link #processes(int)}
+   *     was made for a backend other than {@link #processes(int)}, or worker processes were chosen in
+   *     a program run from its source file ({@code java Hello.java}), whose classes no worker JVM can load
    */
   public Pool build() {
     if (built) {

@@ -78,6 +78,44 @@ class LaunchTest {
     assertThat(out).contains("squares [1, 4, 9]").doesNotContain("hello from the worker");
   }
 
+  @Test
+  void aClassPathTooLongForOneArgumentGoesInAnArgumentFile() {
+    Path[] extra = new Path[400];
+    for (int i = 0; i < extra.length; i++) {
+      extra[i] = tmp.resolve("a directory with a \"long\" name, number " + i);
+    }
+    try (Pool pool = Pool.builder().processes(1).extraClasspath(extra).build()) {
+      String classPath = pool.apply(() -> System.getProperty("java.class.path"));
+      assertThat(classPath.length()).isGreaterThan(16_000);
+      assertThat(classPath).endsWith(extra[extra.length - 1].toString());
+    }
+  }
+
+  @Test
+  void fromASourceFileTheBuilderSaysWhyNotOnce() throws Exception {
+    Path source = Files.writeString(tmp.resolve("Hello.java"), String.join("\n",
+        "import dev.procpool.Pool;",
+        "public class Hello {",
+        "  public static void main(String[] args) {",
+        "    try (Pool pool = Pool.processes(2)) {",
+        "      System.out.println(pool.map(x -> x * x, java.util.List.of(1, 2, 3)));",
+        "    }",
+        "  }",
+        "}"));
+    List<String> cmd = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", Path.of(ProcessBackend.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString(),
+        source.toString());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isEqualTo(1);
+    assertThat(out).as("one failure, at build(), saying why and what to do")
+        .startsWith("Exception in thread \"main\" java.lang.IllegalStateException: Pool.processes cannot run a"
+            + " program started from its source file (java Hello.java)")
+        .contains("Pool.threads(n)", "at dev.procpool.PoolBuilder.build(")
+        .containsOnlyOnce("Exception in thread");
+  }
+
   /** A class's jar or directory as a URL (directories end with '/', as class paths require). */
   private static String location(Class<?> c) throws Exception {
     return c.getProtectionDomain().getCodeSource().getLocation().toURI().toString();

@@ -52,8 +52,15 @@ final class Classpath {
     return new ArrayList<>(entries);
   }
 
-  /** The worker's own main class must load whatever loaders this JVM uses; last, so it shadows nothing. */
+  /**
+   * The worker's own main class must load whatever loaders this JVM uses; last, so it shadows nothing.
+   * Not when procpool is a module: the worker finds it on the module path ({@link ModulePath}), and
+   * a copy on the class path would be a second, unnamed, procpool.
+   */
   private static void addOwnLocation(Set<String> entries) {
+    if (ModulePath.procpoolIsModule()) {
+      return;
+    }
     java.security.CodeSource source = WorkerMain.class.getProtectionDomain().getCodeSource();
     if (source != null && source.getLocation() != null) {
       add(entries, source.getLocation());

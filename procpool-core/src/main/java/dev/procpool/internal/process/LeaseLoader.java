@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * class is defined here from the bytes the system class loader would load it from, except the JDK's
  * classes and procpool-core's own (whose identity the worker and the tasks must share: {@code Fn},
  * {@code Task}, {@code WorkerLocal}, ...), which come from the system class loader as usual. Resources
- * are shared: they hold no state.
+ * are shared: they hold no state. ("The system class loader" here is {@link WorkerMain#APPLICATION}: in a
+ * worker started through Spring Boot's launcher, Boot's class loader.)
  *
  * <p>Where each class was found, and its bytes, are remembered for the worker's life (its classpath
  * never changes), so that a lease defines its classes without searching the classpath again; and when a
@@ -52,12 +53,12 @@ final class LeaseLoader extends ClassLoader {
   private final Set<String> defined = ConcurrentHashMap.newKeySet();
 
   LeaseLoader(int lease) {
-    super("procpool-lease-" + lease, ClassLoader.getSystemClassLoader());
+    super("procpool-lease-" + lease, WorkerMain.APPLICATION);
     this.system = getParent();
   }
 
   private static String ownPrefix() {
-    URL own = ClassLoader.getSystemClassLoader().getResource(OWN_CLASS);
+    URL own = WorkerMain.APPLICATION.getResource(OWN_CLASS);
     String s = own == null ? null : own.toString();
     return s != null && s.endsWith(OWN_CLASS) ? s.substring(0, s.length() - OWN_CLASS.length()) : null;
   }

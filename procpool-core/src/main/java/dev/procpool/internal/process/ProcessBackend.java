@@ -67,8 +67,11 @@ public final class ProcessBackend implements Backend {
    * @param options the process options from the builder
    * @throws IllegalArgumentException if the initializer cannot be sent to worker processes, or workers
    *     cannot be launched the way the options say
+   * @throws IllegalStateException if this JVM runs a program from its source file, whose classes no
+   *     worker JVM can load
    */
   public ProcessBackend(WorkerSettings settings, ProcessOptions options) {
+    SourceLauncher.requireCompiledProgram();
     this.settings = settings;
     this.options = options;
     ClassLoader context = Thread.currentThread().getContextClassLoader();

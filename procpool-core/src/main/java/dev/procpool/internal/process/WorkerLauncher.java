@@ -10,37 +10,70 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Starts worker JVMs with this JVM's own {@code java} and classpath, plus the pool's options. The
- * command is worked out once per pool; each worker only adds its socket path and id.
+ * Starts worker JVMs with this JVM's own {@code java}, the pool's options, and what the worker needs to
+ * load this JVM's classes, however this JVM was launched:
+ * <ul>
+ *   <li>from a class path ({@code java -cp}, {@code java -jar}, a shaded jar, {@code mvn exec:java},
+ *       an IDE): the class path that {@link Classpath} finds;
+ *   <li>from the module path ({@code java -p mods -m app/app.Main}): the module path and this JVM's
+ *       modules ({@link ModulePath}), and the worker's main class in procpool's module;
+ *   <li>from a Spring Boot executable jar: the jar, started through Boot's launcher ({@link BootJar}).
+ * </ul>
+ * A program run from its source file ({@code java Hello.java}) cannot have worker processes (see
+ * {@link SourceLauncher}). The command is worked out once per pool; each worker only adds its socket
+ * path and id.
  */
 final class WorkerLauncher {
-  /** Above this, the classpath goes into an argument file: Linux caps one argument at 128 KiB. */
-  private static final int MAX_INLINE_CLASSPATH = 16_000;
+  /** Above this, the class and module paths go into an argument file: Linux caps one argument at 128 KiB. */
+  private static final int MAX_INLINE_PATHS = 16_000;
 
   private final ProcessOptions options;
-  /** The JVM and its options; the classpath and the main class follow. */
+  /** The JVM and its options. */
   private final List<String> command = new ArrayList<>();
-  private final int classpathEntries;
-  private final String classpath;
+  /** The class and module path options, which may be long; inline, or in an argument file. */
+  private final List<String> paths = new ArrayList<>();
+  /** The main class, and the options that go with it; the worker's own arguments follow. */
+  private final List<String> main = new ArrayList<>();
+  /** The paths in short, for error messages. */
+  private final String pathsInShort;
   private final WarmWorkers.Key key;
-  /** The argument file holding a long classpath, once written (guarded by this). */
+  /** The argument file holding long paths, once written (guarded by this). */
   private Path argFile;
 
   WorkerLauncher(ProcessOptions options, ClassLoader context) {
     this.options = options;
-    List<String> entries = Classpath.discover(context, WorkerLauncher.class.getClassLoader());
-    for (Path p : options.extraClasspath()) {
-      entries.add(p.toAbsolutePath().toString());
-    }
-    classpathEntries = entries.size();
-    classpath = String.join(File.pathSeparator, entries);
     command.add(javaExecutable());
     command.addAll(options.jvmOptions());
     for (Map.Entry<String, String> e : options.systemProperties().entrySet()) {
       command.add("-D" + e.getKey() + "=" + e.getValue());
     }
+    List<String> classpath;
+    BootJar boot = BootJar.find();
+    if (boot != null) {
+      classpath = new ArrayList<>(List.of(boot.jar().toString()));
+      main.addAll(boot.launch(WorkerMain.class.getName(), System.getProperties()));
+    } else {
+      classpath = Classpath.discover(context, WorkerLauncher.class.getClassLoader());
+      paths.addAll(ModulePath.options());
+      main.addAll(ModulePath.mainClass());
+    }
+    for (Path p : options.extraClasspath()) {
+      classpath.add(p.toAbsolutePath().toString());
+    }
+    StringBuilder inShort = new StringBuilder();
+    for (int i = 0; i < paths.size(); i += 2) { // option, value: a path, or --add-modules' names
+      int entries = paths.get(i + 1).split(",|" + File.pathSeparator).length;
+      inShort.append(paths.get(i)).append(" <").append(entries).append(" entries> ");
+    }
+    if (!classpath.isEmpty()) {
+      paths.add("-cp");
+      paths.add(String.join(File.pathSeparator, classpath));
+      inShort.append("-cp <").append(classpath.size()).append(" entries> ");
+    }
+    pathsInShort = inShort.toString();
     List<String> launch = new ArrayList<>(command);
-    launch.add(classpath);
+    launch.addAll(paths);
+    launch.addAll(main);
     key = new WarmWorkers.Key(List.copyOf(launch), options.environment(), options.output());
   }
 
@@ -52,18 +85,16 @@ final class WorkerLauncher {
   /**
    * Starts a worker that will connect to {@code socket}. Its stdin is a pipe, for the secret; its
    * stdout and stderr are pipes unless the pool inherits them (discarded output is read and dropped,
-   * so that a worker that cannot start can still say why). A long classpath goes into a file in
-   * {@code dir}.
+   * so that a worker that cannot start can still say why). Long paths go into a file in {@code dir}.
    */
   Process start(int workerId, Path socket, PrivateDirectory dir) throws IOException {
     List<String> cmd = new ArrayList<>(command);
-    if (classpath.length() > MAX_INLINE_CLASSPATH) {
+    if (paths.stream().mapToInt(String::length).sum() > MAX_INLINE_PATHS) {
       cmd.add("@" + argFile(dir));
     } else {
-      cmd.add("-cp");
-      cmd.add(classpath);
+      cmd.addAll(paths);
     }
-    cmd.add(WorkerMain.class.getName());
+    cmd.addAll(main);
     cmd.add(socket.toString());
     cmd.add(Integer.toString(workerId));
     cmd.add(Long.toString(ProcessHandle.current().pid()));
@@ -79,17 +110,20 @@ final class WorkerLauncher {
 
   private synchronized Path argFile(PrivateDirectory dir) throws IOException {
     if (argFile == null) {
-      Path file = dir.file("classpath.args");
-      Files.writeString(file, "-cp \"" + classpath.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n",
-          StandardCharsets.UTF_8);
+      StringBuilder text = new StringBuilder();
+      for (String arg : paths) {
+        text.append('"').append(arg.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
+      }
+      Path file = dir.file("paths.args");
+      Files.writeString(file, text, StandardCharsets.UTF_8);
       argFile = file;
     }
     return argFile;
   }
 
-  /** The command in short, for error messages: the JVM and its options, not the whole classpath. */
+  /** The command in short, for error messages: the JVM and its options, not the whole class path. */
   String describe() {
-    return String.join(" ", command) + " -cp <" + classpathEntries + " entries> " + WorkerMain.class.getName();
+    return String.join(" ", command) + " " + pathsInShort + String.join(" ", main);
   }
 
   private static String javaExecutable() {

@@ -36,6 +36,12 @@ public final class WorkerMain {
     static final System.Logger LOG = System.getLogger("dev.procpool");
   }
 
+  /**
+   * The class loader of the application's classes: the system class loader, except in a worker started
+   * through Spring Boot's launcher ({@link BootJar}), where it is Boot's, which loaded this class too.
+   */
+  static final ClassLoader APPLICATION = WorkerMain.class.getClassLoader();
+
   /** Set once connected, for {@link #injectForTest}. */
   private static volatile FrameWriter channelOut;
   private static Path socketPath;
@@ -50,14 +56,15 @@ public final class WorkerMain {
   /**
    * Runs a worker.
    *
-   * @param args the socket path, the worker's id and the parent's process id
+   * @param args the socket path, the worker's id and the parent's process id, last (Spring Boot's
+   *     launcher puts its {@code loader.args}, if any, before them)
    */
   public static void main(String[] args) {
     FrameWriter out = null;
     try {
-      Path socket = Path.of(args[0]);
+      Path socket = Path.of(args[args.length - 3]);
       socketPath = socket;
-      parentPid = Long.parseLong(args[2]);
+      parentPid = Long.parseLong(args[args.length - 1]);
       byte[] secret = System.in.readNBytes(Protocol.SECRET_BYTES);
       if (secret.length != Protocol.SECRET_BYTES) {
         throw new IOException("expected the pool's secret on stdin, got " + secret.length + " bytes");
@@ -109,7 +116,7 @@ public final class WorkerMain {
       boolean fresh = (init.get() & Protocol.FRESH_CLASSES) != 0 || prepared != null;
       byte[] initializer = new byte[init.remaining()]; // copied: the reader reuses its buffer
       init.get(initializer);
-      loader = !fresh ? ClassLoader.getSystemClassLoader() : prepared != null ? prepared : new LeaseLoader(number);
+      loader = !fresh ? APPLICATION : prepared != null ? prepared : new LeaseLoader(number);
       thread = new Thread(() -> run(initializer, out), "procpool-worker-tasks-" + number);
       thread.setContextClassLoader(loader);
       runner = new TaskRunner(out, channel, thread);
@@ -177,7 +184,7 @@ public final class WorkerMain {
           keepAliveNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, p.getLong()));
           runner.park();
           // nothing of the lease is decoded any more: the parked worker keeps no reference to its loader here
-          Thread.currentThread().setContextClassLoader(ClassLoader.getSystemClassLoader());
+          Thread.currentThread().setContextClassLoader(APPLICATION);
         }
         default -> throw new ProtocolException("unexpected frame " + Protocol.name(type));
       }
@@ -216,7 +223,7 @@ public final class WorkerMain {
           }
           lease.thread.join(); // it has sent PARKED, and prepares the next lease's classes
           lease = null;
-          Thread.currentThread().setContextClassLoader(ClassLoader.getSystemClassLoader());
+          Thread.currentThread().setContextClassLoader(APPLICATION);
           closeWorkerLocals(); // again: a thread a task left running may have used a WorkerLocal since
           parkedUntil = 0;
           byte[] nonce = new byte[p.remaining()];
