@@ -215,7 +215,7 @@ class FaultScenariosTest {
             }
           }
         }
-        Thread.onSpinWait();
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a poll, not a wait for an event
       }
     }, "decode-killer");
     killer.start();
