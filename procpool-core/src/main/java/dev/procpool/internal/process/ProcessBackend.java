@@ -39,8 +39,7 @@ public final class ProcessBackend implements Backend {
   /** Replacements that wait out a back-off delay: the backend is not done while one is due. */
   private final AtomicInteger pendingStarts = new AtomicInteger();
   private final Set<WorkerProcess> live = ConcurrentHashMap.newKeySet();
-  /** Each job's function, Java-serialized once for all workers, or why it cannot be. */
-  private final ConcurrentHashMap<Long, Object> functions = new ConcurrentHashMap<>();
+  private final FunctionCache functions = new FunctionCache();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition retired = lock.newCondition();
 
@@ -53,6 +52,8 @@ public final class ProcessBackend implements Backend {
   private volatile PrivateDirectory directory;
   private final WorkerLauncher launcher;
   private volatile ScheduledThreadPoolExecutor timer;
+  /** What every worker shares; made in {@link #start}. */
+  private volatile WorkerContext context;
   private ScheduledFuture<?> sweeper;
   private boolean cleanedUp;
   /** Whether shutdown() came: only then do parked workers go to {@link WarmWorkers} (guarded by lock). */
@@ -101,6 +102,8 @@ public final class ProcessBackend implements Backend {
       if (!reusesWorkers()) {
         directory(); // at once; a pool that may lease parked workers makes it when it launches one
       }
+      context = new WorkerContext(source, settings.poolName(), options, loader, secret, initializer, reusesWorkers(),
+          launcher, t, functions);
     } catch (IOException e) {
       // No worker can start: reported as the first worker's failure, which breaks the pool.
       source.enrol(reason -> { }).startFailed(new StartFailure(StartFailure.Kind.REFUSED,
@@ -140,7 +143,7 @@ public final class ProcessBackend implements Backend {
     if (stopping()) {
       return;
     }
-    WorkerProcess w = new WorkerProcess(this);
+    WorkerProcess w = new WorkerProcess(this, context);
     live.add(w);
     if (terminated) {
       w.terminate();
@@ -150,7 +153,7 @@ public final class ProcessBackend implements Backend {
 
   @Override
   public void jobFinished(Job job) {
-    functions.remove(job.id());
+    functions.forget(job.id());
     for (WorkerProcess w : live) {
       w.forget(job.id());
     }
@@ -224,41 +227,13 @@ public final class ProcessBackend implements Backend {
     return true;
   }
 
-  // ------------------------------------------------------------------ for WorkerProcess
-
-  WorkSource source() {
-    return source;
-  }
-
-  String name() {
-    return settings.poolName();
-  }
-
-  String threadName(int workerId, String suffix) {
-    return "procpool-" + settings.poolName() + "-worker-" + workerId + suffix;
-  }
-
-  ProcessOptions options() {
-    return options;
-  }
-
-  ClassLoader loader() {
-    return loader;
-  }
-
-  byte[] secret() {
-    return secret;
-  }
-
-  byte[] initializer() {
-    return initializer;
-  }
-
   /** Whether this pool parks its workers when it is done, and leases parked ones (see {@link WarmWorkers}). */
-  boolean reusesWorkers() {
+  private boolean reusesWorkers() {
     // maxTasksPerChild bounds the tasks of a process from its launch: such a pool neither parks nor leases.
     return options.reuseKeepAlive() != null && settings.maxTasksPerWorker() <= 0;
   }
+
+  // ------------------------------------------------------------------ for the workers (WorkerProcess, WorkerStart)
 
   /**
    * A worker answered PARK. It goes to {@link WarmWorkers} only once the pool is known to have been shut
@@ -298,14 +273,6 @@ public final class ProcessBackend implements Backend {
     } finally {
       lock.unlock();
     }
-  }
-
-  WorkerLauncher launcher() {
-    return launcher;
-  }
-
-  ScheduledThreadPoolExecutor timer() {
-    return timer;
   }
 
   /**
@@ -376,42 +343,7 @@ public final class ProcessBackend implements Backend {
    */
   @Override
   public void admit(Job job) {
-    Object encoded = encode(job);
-    if (encoded instanceof RuntimeException e) {
-      throw e;
-    }
-    functions.put(job.id(), encoded);
-  }
-
-  /**
-   * Returns the job's function serialized, or the IllegalArgumentException explaining why it cannot be. A
-   * chunk that is its whole job takes the function with it (it is dropped from the cache); a job the
-   * engine did not admit, or that finished meanwhile, has it serialized again.
-   */
-  Object encodedFunction(Job job, boolean oneShot) {
-    Object cached = oneShot ? functions.remove(job.id()) : functions.get(job.id());
-    return cached != null ? cached : encode(job);
-  }
-
-  private static Object encode(Job job) {
-    try {
-      byte[] bytes = LambdaCodec.encode(job.function());
-      if (bytes == null) {
-        bytes = Codec.serialize(job.function());
-      }
-      return bytes.length <= Protocol.MAX_PAYLOAD - 64 ? bytes : new IllegalArgumentException("the function"
-          + " serializes to " + bytes.length + " bytes, above the limit of " + Protocol.MAX_PAYLOAD + " bytes per message;"
-          + " capture less data in it and pass data as items");
-    } catch (NotSerializableException e) {
-      return notSerializable(job.function(), e);
-    } catch (IOException | RuntimeException | StackOverflowError e) {
-      return new IllegalArgumentException("the function cannot be serialized for a worker process: " + e, e);
-    }
-  }
-
-  private static IllegalArgumentException notSerializable(Object function, NotSerializableException e) {
-    return new IllegalArgumentException("the function cannot be sent to a worker process: it is or captures "
-        + SerializationAdvice.ofFunction(function, e) + ", or use a thread pool", e);
+    functions.admit(job);
   }
 
   private void sweep() {
@@ -444,6 +376,11 @@ public final class ProcessBackend implements Backend {
   }
 
   // ------------------------------------------------------------------ test hooks
+
+  /** The pool's secret, which its workers' JVMs are given. */
+  byte[] secret() {
+    return secret;
+  }
 
   /** Queues raw bytes to the worker with the given process id; false if there is none. */
   boolean injectForTest(long pid, byte[] raw) {

@@ -377,7 +377,7 @@ public final class WorkerMain {
 
   /**
    * Connects to the pool's socket. The parent binds it only after it started this JVM (see
-   * WorkerProcess.launch), so until it does, connecting fails and is tried again, a few milliseconds
+   * WorkerStart.launch), so until it does, connecting fails and is tried again, a few milliseconds
    * apart, while the parent lives.
    */
   private static SocketChannel connect(Path socket) throws IOException, InterruptedException {

@@ -2,6 +2,7 @@ package dev.procpool.internal.process;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Kills worker processes, with whatever they started, and makes sure none outlives a JVM that exits
@@ -41,6 +42,16 @@ final class WorkerReaper {
       // listing processes can fail on exotic systems; the worker itself still dies
     }
     process.destroyForcibly();
+  }
+
+  /** Waits up to {@code millis} for the process to exit; true if it has. Keeps an interrupt for the caller. */
+  static boolean awaitExit(Process process, long millis) {
+    try {
+      return process.waitFor(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return !process.isAlive();
+    }
   }
 
   private static void hook() {
