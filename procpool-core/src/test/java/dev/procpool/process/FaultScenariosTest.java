@@ -54,6 +54,12 @@ class FaultScenariosTest {
     assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
   }
 
+  private static Set<Long> workers() {
+    return ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().commandLine().orElse("").contains("WorkerMain")).map(ProcessHandle::pid)
+        .collect(Collectors.toSet());
+  }
+
   private static Set<Long> children() {
     return ProcessHandle.current().children().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)
         .collect(Collectors.toSet());
@@ -62,12 +68,10 @@ class FaultScenariosTest {
   @Test
   void aWorkerFrozenBeforeItReportsIsStoppedAndTheCallCompletesElsewhere() throws Exception {
     try (Pool pool = Pool.builder().processes(2).taskTimeout(Duration.ofSeconds(1)).name("frozen").build()) {
-      Set<Long> pids = new HashSet<>(pool.map(x -> {
-        Thread.sleep(50);
-        return ProcessHandle.current().pid();
-      }, range(8), 1));
-      assertThat(pids).hasSize(2);
-      long frozen = pids.iterator().next();
+      pool.map(x -> x, range(8), 1);
+      // This pool's two workers: the only worker JVMs this JVM runs now.
+      await().atMost(Duration.ofSeconds(20)).until(() -> workers().size() == 2);
+      long frozen = workers().iterator().next();
       signal("STOP", frozen); // idle: whatever it is sent now, it never reports
       long start = System.nanoTime();
       List<Integer> out = pool.map(x -> {
