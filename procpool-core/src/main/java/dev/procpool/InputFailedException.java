@@ -13,6 +13,8 @@ public class InputFailedException extends PoolException {
   private final long itemIndex;
 
   /**
+   * Creates the exception.
+   *
    * @param itemIndex the position at which reading the input failed
    * @param cause what the input threw
    */

@@ -9,6 +9,8 @@ public class NoWorkersException extends PoolException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * Creates the exception.
+   *
    * @param message what happened to the workers and what to do
    */
   public NoWorkersException(String message) {

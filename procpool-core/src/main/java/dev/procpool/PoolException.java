@@ -22,6 +22,8 @@ public abstract class PoolException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * Creates the exception.
+   *
    * @param message what went wrong and what to do
    * @param cause the underlying failure, may be null
    */

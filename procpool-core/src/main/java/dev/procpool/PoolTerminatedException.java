@@ -8,6 +8,8 @@ public class PoolTerminatedException extends PoolException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * Creates the exception.
+   *
    * @param message what was cut short
    */
   public PoolTerminatedException(String message) {

@@ -16,6 +16,8 @@ public class TaskFailedException extends PoolException {
   private final long itemIndex;
 
   /**
+   * Creates the exception.
+   *
    * @param itemIndex the position of the failed item in the input
    * @param cause the task's exception
    */
@@ -24,6 +26,8 @@ public class TaskFailedException extends PoolException {
   }
 
   /**
+   * Creates the exception.
+   *
    * @param itemIndex the position of the failed item in the input
    * @param message the full message
    * @param cause the task's exception, may be null

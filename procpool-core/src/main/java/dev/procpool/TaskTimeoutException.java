@@ -14,6 +14,8 @@ public class TaskTimeoutException extends TaskFailedException {
   private final Duration timeout;
 
   /**
+   * Creates the exception.
+   *
    * @param itemIndex the position of the item in the input
    * @param timeout the timeout that was exceeded
    */

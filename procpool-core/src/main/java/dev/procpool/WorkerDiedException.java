@@ -11,6 +11,8 @@ public class WorkerDiedException extends TaskFailedException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * Creates the exception.
+   *
    * @param itemIndex the position of the item in the input
    * @param message how the worker died (exit code or signal) and what to do
    * @param cause the underlying failure, may be null

@@ -10,6 +10,8 @@ public class WorkerStartException extends PoolException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * Creates the exception.
+   *
    * @param message what failed and what to do
    * @param cause the initializer's exception or the start failure
    */

@@ -33,7 +33,11 @@ import java.util.function.Predicate;
  */
 public final class ItemWatch<C> {
 
-  /** What happens when an item runs past its timeout. */
+  /**
+   * What happens when an item runs past its timeout.
+   *
+   * @param <C> what the backend calls a unit of work
+   */
   @FunctionalInterface
   public interface Expiry<C> {
     /**
