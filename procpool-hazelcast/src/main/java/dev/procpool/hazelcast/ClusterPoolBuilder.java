@@ -40,7 +40,9 @@ public final class ClusterPoolBuilder {
   private List<String> members;
   private Integer workers;
   private Integer memberThreads;
-  private Duration failureDetection = Duration.ofSeconds(10);
+  static final Duration DEFAULT_DETECTION = Duration.ofSeconds(10);
+
+  private Duration failureDetection = DEFAULT_DETECTION;
   private Consumer<PoolBuilder> poolSettings = b -> {};
   private boolean built;
 
@@ -203,7 +205,8 @@ public final class ClusterPoolBuilder {
     }
     try {
       int n = workers != null ? workers : ClusterConfigs.capacity(hz);
-      PoolBuilder builder = Pool.builder().backend(new ClusterPools.Factory(hz, onClose, ClusterPools.describe(hz)), n);
+      PoolBuilder builder = Pool.builder().backend(new ClusterPools.Factory(hz, onClose, ClusterPools.describe(hz),
+          workers == null, failureDetection), n);
       poolSettings.accept(builder);
       return builder.build();
     } catch (RuntimeException | Error e) {

@@ -7,6 +7,7 @@ import dev.procpool.hazelcast.internal.ClusterConfigs;
 import dev.procpool.spi.Backend;
 import dev.procpool.spi.BackendFactory;
 import dev.procpool.spi.WorkerSettings;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -116,7 +117,7 @@ public final class ClusterPools {
    */
   public static BackendFactory backend(HazelcastInstance instance) {
     Objects.requireNonNull(instance, "instance");
-    return new Factory(instance, () -> {}, describe(instance));
+    return new Factory(instance, () -> {}, describe(instance), false, ClusterPoolBuilder.DEFAULT_DETECTION);
   }
 
   /**
@@ -138,11 +139,16 @@ public final class ClusterPools {
     }
   }
 
-  /** Makes a cluster backend on one instance; runs {@code onClose} when that backend has finished. */
-  record Factory(HazelcastInstance instance, Runnable onClose, String description) implements BackendFactory {
+  /**
+   * Makes a cluster backend on one instance; runs {@code onClose} when that backend has finished. With
+   * {@code followMembership}, the chunks in flight follow the members' worker threads as members join and
+   * leave, rather than the workers the pool was built with.
+   */
+  record Factory(HazelcastInstance instance, Runnable onClose, String description, boolean followMembership,
+      Duration failureDetection) implements BackendFactory {
     @Override
     public Backend create(WorkerSettings settings) {
-      return new ClusterBackend(settings, instance, onClose);
+      return new ClusterBackend(settings, instance, onClose, followMembership, failureDetection);
     }
 
     @Override

@@ -15,7 +15,7 @@ public final class ChunkOutcome implements DataSerializable {
     DONE,
     /** Like DONE, but the item at {@code timedOutOffset} ran past the job's timeout and was stopped. */
     TIMED_OUT,
-    /** The member is leaving: the chunk was not started and goes back to the caller. */
+    /** The member is leaving, or the pool closed there: the chunk was not started and goes back to the caller. */
     HANDED_BACK,
     /** The job was already over on the member; nothing ran. */
     SKIPPED,
@@ -42,16 +42,13 @@ public final class ChunkOutcome implements DataSerializable {
   int timedOutOffset = -1;
   byte[] error;
   String missingClass;
+  /** With CLASS_MISSING: no job of the pool can run on the member (its initializer's class is missing). */
+  boolean wholePool;
+  /** With INIT_FAILED, what failed; with CLASS_MISSING, what needed the class ("the function of this call"). */
   String message;
   String member;
-  /** The member worker thread that ran the chunk (numbered per member), or 0. */
-  int worker;
-  /** How long that worker took to become ready, when this was its first chunk; else 0. */
-  long workerStartupNanos;
-  /** How long the worker spent on this chunk's items. */
+  /** How long the member's worker threads spent on this chunk's items. */
   long busyNanos;
-  /** The worker retires after this chunk (it reached maxTasksPerChild). */
-  boolean retiring;
 
   /** For Hazelcast's deserialization. */
   public ChunkOutcome() {}
@@ -79,12 +76,10 @@ public final class ChunkOutcome implements DataSerializable {
     out.writeInt(timedOutOffset);
     out.writeByteArray(error);
     out.writeString(missingClass);
+    out.writeBoolean(wholePool);
     out.writeString(message);
     out.writeString(member);
-    out.writeInt(worker);
-    out.writeLong(workerStartupNanos);
     out.writeLong(busyNanos);
-    out.writeBoolean(retiring);
   }
 
   @Override
@@ -104,11 +99,9 @@ public final class ChunkOutcome implements DataSerializable {
     timedOutOffset = in.readInt();
     error = in.readByteArray();
     missingClass = in.readString();
+    wholePool = in.readBoolean();
     message = in.readString();
     member = in.readString();
-    worker = in.readInt();
-    workerStartupNanos = in.readLong();
     busyNanos = in.readLong();
-    retiring = in.readBoolean();
   }
 }

@@ -8,13 +8,14 @@ import com.hazelcast.nio.serialization.DataSerializable;
 import java.io.IOException;
 
 /**
- * A message from a caller's pool to every member, on an executor of its own so that it never waits
- * behind chunks: interrupt a cancelled job's running items, or close the pool (stop its member threads
- * and forget its cached code).
+ * A message from a caller's pool to members, on an executor of its own so that it never waits behind
+ * chunks: interrupt a cancelled job's running items, close the pool (stop its member threads and forget
+ * its cached code), or answer a ping (how a pool confirms that a member it suspects is alive).
  */
 public final class ControlTask implements Runnable, DataSerializable, HazelcastInstanceAware {
   static final int INTERRUPT_JOB = 1;
   static final int CLOSE_POOL = 2;
+  static final int PING = 3;
 
   int command;
   String poolKey;

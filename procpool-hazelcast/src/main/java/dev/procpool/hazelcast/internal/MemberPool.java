@@ -1,51 +1,56 @@
 package dev.procpool.hazelcast.internal;
 
-import com.hazelcast.internal.serialization.SerializationService;
 import dev.procpool.Fn;
-import dev.procpool.spi.WorkerScope;
-import dev.procpool.spi.ItemWatch;
-import java.io.NotSerializableException;
+import dev.procpool.internal.threads.ThreadBackend;
+import dev.procpool.spi.Backend;
+import dev.procpool.spi.StartFailure;
+import dev.procpool.spi.Verdict;
+import dev.procpool.spi.WorkSource;
+import dev.procpool.spi.WorkerControl;
+import dev.procpool.spi.WorkerLink;
+import dev.procpool.spi.WorkerSettings;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One caller pool's share of a member: up to {@link NodeRuntime#threads} worker threads of its own
- * (started on demand, each running the pool's initializer before its first chunk, replaced after
- * {@code maxTasksPerWorker} items or when an item times out, leaving after a minute idle), the
- * functions of the pool's running jobs, and the queue of chunks waiting for a thread. Its threads are
- * its own rather than Hazelcast's so that the pool's worker semantics (initializer per worker,
- * recycling, interrupt-and-abandon on timeout) hold on a member exactly as on the thread backend.
+ * One caller pool's share of a member: the chunks it sent that wait for a thread, the functions of its
+ * running jobs, and its worker threads. The threads are procpool's own thread backend, driven through
+ * this member-local {@link WorkSource}: each takes chunks from its {@link MemberLink} and reports there,
+ * so a member thread behaves exactly as a thread worker does (initializer and {@code WorkerLocal} scope
+ * per thread, per-item timeouts that interrupt and write the thread off, interrupts aimed at one job,
+ * {@code maxTasksPerChild}), with no second copy of that loop. What a fault means is not decided here:
+ * each chunk's outcomes go back to the caller, whose engine decides.
  */
-final class MemberPool {
-  private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(60);
-  private static final int MAX_FUNCTIONS = 256;
+final class MemberPool implements WorkSource {
+  private static final int MAX_JOBS = 256;
   private static final int MAX_FINISHED = 4096;
 
   private final NodeRuntime node;
   private final PoolSpec spec;
+  private final Backend threads;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicInteger linkIds = new AtomicInteger();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
-  private final Condition idleChanged = lock.newCondition();
+  private final Condition idle = lock.newCondition();
   // guarded by lock
-  private final ArrayDeque<LocalChunk> queue = new ArrayDeque<>();
-  private final Set<Worker> live = ConcurrentHashMap.newKeySet();
-  private int idle;
-  private int busy;
+  private final ArrayDeque<MemberChunk> queue = new ArrayDeque<>();
+  private int running;
   private boolean closed;
-  private final Map<Long, Fn<Object, Object>> functions = new LinkedHashMap<>(16, 0.75f, true) {
+  private long lastUsed = System.nanoTime();
+  private ChunkOutcome initFailure;
+  private final Map<Long, MemberJob> jobs = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<Long, Fn<Object, Object>> eldest) {
-      return size() > MAX_FUNCTIONS;
+    protected boolean removeEldestEntry(Map.Entry<Long, MemberJob> eldest) {
+      return size() > MAX_JOBS;
     }
   };
   private final Map<Long, Boolean> finished = new LinkedHashMap<>() {
@@ -58,23 +63,26 @@ final class MemberPool {
   MemberPool(NodeRuntime node, PoolSpec spec) {
     this.node = node;
     this.spec = spec;
+    // "-member" in thread names tells a member's worker threads from the caller's own.
+    this.threads = new ThreadBackend(new WorkerSettings(spec.poolName() + "-member", node.threads,
+        spec.initializer(), spec.maxTasksPerWorker()));
   }
 
   // ------------------------------------------------------------------ jobs
 
-  Fn<Object, Object> function(long jobId) {
+  MemberJob job(long jobId) {
     lock.lock();
     try {
-      return functions.get(jobId);
+      return jobs.get(jobId);
     } finally {
       lock.unlock();
     }
   }
 
-  void cache(long jobId, Fn<Object, Object> fn) {
+  MemberJob register(long jobId, Fn<Object, Object> fn, long timeoutNanos) {
     lock.lock();
     try {
-      functions.put(jobId, fn);
+      return jobs.computeIfAbsent(jobId, id -> new MemberJob(id, fn, timeoutNanos));
     } finally {
       lock.unlock();
     }
@@ -89,15 +97,18 @@ final class MemberPool {
     }
   }
 
-  void forget(long[] jobs) {
-    if (jobs.length == 0) {
+  void forget(long[] over) {
+    if (over.length == 0) {
       return;
     }
     lock.lock();
     try {
-      for (long job : jobs) {
-        functions.remove(job);
-        finished.put(job, Boolean.TRUE);
+      for (long id : over) {
+        MemberJob job = jobs.remove(id);
+        if (job != null) {
+          job.end();
+        }
+        finished.put(id, Boolean.TRUE);
       }
     } finally {
       lock.unlock();
@@ -105,33 +116,41 @@ final class MemberPool {
   }
 
   void interruptJob(long jobId) {
+    MemberJob job = job(jobId);
     forget(new long[] {jobId});
-    for (Worker w : live) {
-      w.interruptIfRunning(jobId);
+    if (job != null) {
+      threads.interrupt(job);
     }
   }
 
   // ------------------------------------------------------------------ chunks
 
-  /** Queues the chunk for a worker thread and waits for its outcome (on a Hazelcast executor thread). */
-  ChunkOutcome execute(ChunkTask task, Fn<Object, Object> fn) throws InterruptedException {
-    LocalChunk chunk = new LocalChunk(task, fn);
+  /** Queues the chunk for a worker thread and waits for its answer (on a Hazelcast executor thread). */
+  ChunkOutcome execute(ChunkTask task, MemberJob job) throws InterruptedException {
+    MemberChunk chunk = new MemberChunk(node, task, job);
     lock.lock();
     try {
-      if (closed || node.isDraining()) {
+      if (closed) {
+        // Closed for idleness while this task travelled: the caller sends the code again and a new pool starts.
+        return node.outcome(ChunkOutcome.Kind.NEED_CODE);
+      }
+      if (node.isDraining()) {
         return node.outcome(ChunkOutcome.Kind.HANDED_BACK);
       }
-      queue.add(chunk);
-      if (idle == 0 && live.size() < node.threads) {
-        spawn();
-      } else {
-        work.signal();
+      if (initFailure != null) {
+        return initFailure;
       }
+      queue.add(chunk);
+      lastUsed = System.nanoTime();
+      work.signal();
     } finally {
       lock.unlock();
     }
+    if (started.compareAndSet(false, true)) {
+      threads.start(this);
+    }
     try {
-      return chunk.result.get();
+      return chunk.answer.get();
     } catch (InterruptedException e) {
       lock.lock();
       try {
@@ -147,8 +166,114 @@ final class MemberPool {
     }
   }
 
+  /** The next chunk for a thread, or null when it must take no more (pool closed, maxTasksPerChild reached). */
+  MemberChunk next(MemberLink link, long nanos) throws InterruptedException {
+    List<MemberChunk> skipped = new ArrayList<>();
+    lock.lockInterruptibly();
+    try {
+      for (;;) {
+        if (closed || link.retiring()) {
+          return null;
+        }
+        MemberChunk c = queue.poll();
+        if (c != null) {
+          if (c.job.isCancelled()) {
+            skipped.add(c);
+            continue;
+          }
+          link.assign(c);
+          running++;
+          return c;
+        }
+        if (nanos == 0) {
+          return null;
+        }
+        if (nanos < 0) {
+          work.await();
+        } else {
+          nanos = Math.max(0, work.awaitNanos(nanos));
+        }
+      }
+    } finally {
+      lock.unlock();
+      for (MemberChunk c : skipped) {
+        c.finish(ChunkOutcome.Kind.SKIPPED, -1);
+      }
+    }
+  }
+
+  /** Sends a chunk's answer, once, and frees its thread's place. */
+  void answer(MemberLink link, MemberChunk chunk, ChunkOutcome.Kind kind, int timedOut) {
+    if (link.current == chunk) {
+      link.current = null;
+    }
+    if (!chunk.finish(kind, timedOut)) {
+      return;
+    }
+    lock.lock();
+    try {
+      running--;
+      lastUsed = System.nanoTime();
+      idle.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------ WorkSource, for the threads
+
+  @Override
+  public WorkerLink enrol(WorkerControl control) {
+    return new MemberLink(this, linkIds.incrementAndGet(), spec.maxTasksPerWorker());
+  }
+
+  @Override
+  public boolean isFinished() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void noWorkers(String why) {
+    // A member always has its threads; only the caller's engine can run out of workers.
+  }
+
+  /** A thread's initializer threw: every chunk of this pool on this member is answered with it from now on. */
+  Verdict startFailed(StartFailure failure) {
+    List<MemberChunk> waiting;
+    ChunkOutcome o = node.outcome(ChunkOutcome.Kind.INIT_FAILED);
+    o.error = Codec.serializeError(failure.cause() != null ? failure.cause()
+        : new IllegalStateException(failure.detail()));
+    o.message = "the initializer threw on cluster member " + node.name();
+    lock.lock();
+    try {
+      if (initFailure == null) {
+        initFailure = o;
+      }
+      waiting = new ArrayList<>(queue);
+      queue.clear();
+    } finally {
+      lock.unlock();
+    }
+    for (MemberChunk c : waiting) {
+      c.answer.complete(o);
+    }
+    return Verdict.RETIRE;
+  }
+
+  /** A thread ended: another takes its place unless the pool is closed (the verdict the engine would give). */
+  Verdict threadGone() {
+    return isFinished() ? Verdict.RETIRE : Verdict.REPLACE;
+  }
+
+  // ------------------------------------------------------------------ draining and closing
+
   void handBackQueued() {
-    List<LocalChunk> back;
+    List<MemberChunk> back;
     lock.lock();
     try {
       back = new ArrayList<>(queue);
@@ -156,19 +281,19 @@ final class MemberPool {
     } finally {
       lock.unlock();
     }
-    for (LocalChunk c : back) {
-      c.result.complete(node.outcome(ChunkOutcome.Kind.HANDED_BACK));
+    for (MemberChunk c : back) {
+      c.finish(ChunkOutcome.Kind.HANDED_BACK, -1);
     }
   }
 
   boolean awaitIdle(long nanos) throws InterruptedException {
     lock.lock();
     try {
-      while (busy > 0) {
+      while (running > 0) {
         if (nanos <= 0) {
           return false;
         }
-        nanos = idleChanged.awaitNanos(nanos);
+        nanos = idle.awaitNanos(nanos);
       }
       return true;
     } finally {
@@ -176,6 +301,17 @@ final class MemberPool {
     }
   }
 
+  /** Whether nothing ran or waited here for {@code nanos}: a pool whose caller went quiet or away. */
+  boolean idleFor(long nanos) {
+    lock.lock();
+    try {
+      return running == 0 && queue.isEmpty() && System.nanoTime() - lastUsed > nanos;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops the pool's threads (running items are interrupted) and hands queued chunks back. */
   void close() {
     lock.lock();
     try {
@@ -185,278 +321,12 @@ final class MemberPool {
       lock.unlock();
     }
     handBackQueued();
-    for (Worker w : live) {
-      w.thread.interrupt();
-    }
-  }
-
-  // ------------------------------------------------------------------ threads
-
-  private void spawn() { // lock held
-    Worker w = new Worker(node.threadNumbers.incrementAndGet());
-    live.add(w);
-    w.thread.start();
-  }
-
-  /** Takes the next chunk for {@code w}, or null when it should exit (idle too long, pool closed). */
-  private LocalChunk next() throws InterruptedException {
-    lock.lock();
-    try {
-      long nanos = KEEP_ALIVE_NANOS;
-      for (;;) {
-        if (closed) {
-          return null;
-        }
-        LocalChunk c = queue.poll();
-        if (c != null) {
-          if (finished.containsKey(c.task.jobId)) {
-            c.result.complete(node.outcome(ChunkOutcome.Kind.SKIPPED));
-            continue;
-          }
-          busy++;
-          return c;
-        }
-        if (nanos <= 0) {
-          return null;
-        }
-        idle++;
-        try {
-          nanos = work.awaitNanos(nanos);
-        } finally {
-          idle--;
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void done() {
-    lock.lock();
-    try {
-      busy--;
-      idleChanged.signalAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** A worker leaves (idle, recycled, abandoned after a timeout): a replacement starts if work waits. */
-  private void left(Worker w) {
-    lock.lock();
-    try {
-      if (!live.remove(w)) {
-        return;
-      }
-      if (!closed && !queue.isEmpty() && idle == 0 && live.size() < node.threads) {
-        spawn();
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** A chunk on this member with the outcomes of its items so far. */
-  private final class LocalChunk {
-    final ChunkTask task;
-    final Fn<Object, Object> fn;
-    final CompletableFuture<ChunkOutcome> result = new CompletableFuture<>();
-    // guarded by this: who runs the chunk, for the caller's statistics
-    private int worker;
-    private long workerStartupNanos;
-    private long began;
-    private boolean retiring;
-    private final List<Object> values = new ArrayList<>();
-    private final List<Integer> failedOffsets = new ArrayList<>();
-    private final List<Throwable> failures = new ArrayList<>();
-
-    LocalChunk(ChunkTask task, Fn<Object, Object> fn) {
-      this.task = task;
-      this.fn = fn;
-    }
-
-    synchronized void ranBy(int worker, long workerStartupNanos) {
-      this.worker = worker;
-      this.workerStartupNanos = workerStartupNanos;
-      this.began = System.nanoTime();
-    }
-
-    synchronized void retiring() {
-      this.retiring = true;
-    }
-
-    synchronized void record(int offset, Object value, Throwable error) {
-      values.add(error == null ? value : null);
-      if (error != null) {
-        failedOffsets.add(offset);
-        failures.add(error);
-      }
-    }
-
-    /** Completes with what ran so far; {@code timedOut} is the offset that timed out, or -1. */
-    synchronized void finish(int timedOut) {
-      if (result.isDone()) {
-        return;
-      }
-      ChunkOutcome o = node.outcome(timedOut >= 0 ? ChunkOutcome.Kind.TIMED_OUT : ChunkOutcome.Kind.DONE);
-      o.timedOutOffset = timedOut;
-      o.ran = values.size();
-      o.worker = worker;
-      o.workerStartupNanos = workerStartupNanos;
-      o.busyNanos = System.nanoTime() - began;
-      o.retiring = retiring;
-      if (values.stream().allMatch(MemberPool::native_)) {
-        o.values = values;
-      } else {
-        o.results = serialize(values);
-      }
-      o.failedOffsets = failedOffsets.stream().mapToInt(Integer::intValue).toArray();
-      o.failures = failures.stream().map(Codec::serializeError).toArray(byte[][]::new);
-      result.complete(o);
-    }
-
-    /** Serializes the results; a result that cannot be serialized fails its item instead. */
-    private byte[] serialize(List<Object> values) {
-      SerializationService ss = node.serialization();
-      try {
-        return ss.toData(values).toByteArray();
-      } catch (RuntimeException e) {
-        for (int i = 0; i < values.size(); i++) {
-          try {
-            ss.toData(values.get(i));
-          } catch (RuntimeException bad) {
-            Object v = values.set(i, null);
-            failedOffsets.add(i);
-            NotSerializableException why = new NotSerializableException("the result of item "
-                + (task.firstIndex + i) + " (a " + v.getClass().getName() + ") cannot be sent back from"
-                + " cluster member " + node.name() + ": make it Serializable or return a serializable copy");
-            why.initCause(bad);
-            failures.add(why);
-          }
-        }
-        return ss.toData(values).toByteArray();
-      }
-    }
-  }
-
-  private static final Set<Class<?>> NATIVE = Set.of(String.class, Integer.class, Long.class, Double.class,
-      Float.class, Short.class, Byte.class, Character.class, Boolean.class, java.math.BigInteger.class,
-      java.math.BigDecimal.class, java.util.UUID.class, byte[].class, int[].class, long[].class, double[].class,
-      float[].class, short[].class, char[].class, boolean[].class);
-
-  /** Whether Hazelcast writes {@code v} natively, so that writing it cannot fail. */
-  private static boolean native_(Object v) {
-    return v == null || NATIVE.contains(v.getClass());
-  }
-
-  /** One member worker thread of this pool. */
-  private final class Worker implements Runnable {
-    final int number;
-    final Thread thread;
-    /** Which item runs now, so that interrupts and timeouts hit only that item. */
-    private final ItemWatch<LocalChunk> watch;
-
-    Worker(int number) {
-      this.number = number;
-      thread = new Thread(this, "procpool-" + spec.poolName() + "-member-worker-" + number);
-      thread.setDaemon(true);
-      thread.setContextClassLoader(Codec.loader());
-      watch = new ItemWatch<>(thread);
-    }
-
-    @Override
-    public void run() {
-      boolean initialized = false;
-      long born = System.nanoTime();
-      long startup = 0;
-      long tasks = 0;
-      WorkerScope.enterThreadScope(); // a member thread is one worker, with WorkerLocal state of its own
-      try {
-        for (;;) {
-          LocalChunk c = next();
-          if (c == null) {
-            return;
-          }
-          if (!initialized && spec.initializer() != null) {
-            try {
-              spec.initializer().call();
-            } catch (Throwable t) {
-              ChunkOutcome failed = node.outcome(ChunkOutcome.Kind.INIT_FAILED);
-              failed.error = Codec.serializeError(t);
-              failed.message = "the initializer threw on cluster member " + node.name() + " in " + thread.getName();
-              c.result.complete(failed);
-              done();
-              return;
-            }
-          }
-          if (!initialized) {
-            startup = Math.max(1, System.nanoTime() - born); // the first chunk tells the caller
-            initialized = true;
-          }
-          c.ranBy(number, startup);
-          startup = 0;
-          int ran = runChunk(c, tasks);
-          if (ran < 0) {
-            return; // abandoned after a timeout: expire() completed the chunk and a replacement runs
-          }
-          done();
-          tasks += ran;
-          if (spec.maxTasksPerWorker() > 0 && tasks >= spec.maxTasksPerWorker()) {
-            return; // recycled: left() starts a fresh thread if work waits
-          }
-        }
-      } catch (InterruptedException e) {
-        // pool closed
-      } finally {
-        WorkerScope.exitThreadScope();
-        left(this);
-      }
-    }
-
-    /** Runs the chunk's items; returns how many ran, or -1 if this worker was abandoned. */
-    private int runChunk(LocalChunk c, long tasksBefore) {
-      List<Object> items = c.task.items;
-      long timeout = c.task.timeoutNanos;
-      int ran = 0;
-      for (int i = 0; i < items.size(); i++) {
-        if (isFinished(c.task.jobId)) {
-          break;
-        }
-        watch.begin(c, i, timeout, timeout > 0 ? node.timer() : null, this::expired);
-        Object value = null;
-        Throwable error = null;
-        try {
-          value = c.fn.apply(items.get(i));
-        } catch (Throwable t) {
-          error = t;
-        }
-        if (!watch.end()) {
-          return -1;
-        }
-        c.record(i, value, error);
-        ran++;
-      }
-      if (spec.maxTasksPerWorker() > 0 && tasksBefore + ran >= spec.maxTasksPerWorker()) {
-        c.retiring(); // the caller reports the recycling with the outcome
-      }
-      c.finish(-1);
-      return ran;
-    }
-
-    /** The item timed out: this thread is written off and a fresh one takes its place if work waits. */
-    private void expired(LocalChunk c, int at) {
-      c.finish(at);
-      done();
-      left(this);
-    }
-
-    void interruptIfRunning(long jobId) {
-      watch.interruptIf(c -> c.task.jobId == jobId);
-    }
+    threads.shutdown();
+    threads.terminate();
   }
 
   @Override
   public String toString() {
-    return "MemberPool[" + spec.poolName() + ", threads " + live.size() + "]";
+    return "MemberPool[" + spec.poolName() + "]";
   }
 }

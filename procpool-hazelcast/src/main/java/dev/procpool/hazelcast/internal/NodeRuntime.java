@@ -13,16 +13,19 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The member side of the cluster backend: one per member, kept in the member's user context. It keeps a
- * {@link MemberPool} per caller pool (its worker threads, cached function and initializer), runs the
- * chunks that arrive, and drains the member before a graceful leave.
+ * {@link MemberPool} per caller pool (its worker threads, cached functions), decodes the code that
+ * arrives with chunks, runs the chunks, and drains the member before a graceful leave.
  */
 public final class NodeRuntime {
   private static final System.Logger LOG = System.getLogger("dev.procpool.hazelcast");
   private static final String KEY = "dev.procpool.hazelcast.NodeRuntime";
+  /** How long a pool may send nothing before a member closes its share of it (its threads, cached code). */
+  private static final long IDLE_POOL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   /** The member attribute that tells callers how many worker threads a member runs per pool. */
   public static final String WORKERS_ATTRIBUTE = "procpool.workers";
@@ -33,12 +36,12 @@ public final class NodeRuntime {
 
   final HazelcastInstance instance;
   final int threads;
-  final AtomicInteger threadNumbers = new AtomicInteger();
   private final ConcurrentHashMap<String, MemberPool> pools = new ConcurrentHashMap<>();
   private final AtomicInteger inCall = new AtomicInteger();
   private volatile boolean draining;
   private volatile ScheduledThreadPoolExecutor timer;
   private volatile String name;
+  private volatile java.util.concurrent.ScheduledFuture<?> reaper;
 
   private NodeRuntime(HazelcastInstance instance, int threads) {
     this.instance = instance;
@@ -94,7 +97,7 @@ public final class NodeRuntime {
         t = timer;
         if (t == null) {
           t = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread thread = new Thread(r, "procpool-member-timeouts");
+            Thread thread = new Thread(r, "procpool-member-timer");
             thread.setDaemon(true);
             return thread;
           });
@@ -110,7 +113,7 @@ public final class NodeRuntime {
     return new ChunkOutcome(kind, name());
   }
 
-  /** Runs a chunk on the caller pool's member threads and waits for its outcome. */
+  /** Runs a chunk on the caller pool's member threads and waits for its answer. */
   ChunkOutcome run(ChunkTask task) throws InterruptedException {
     inCall.incrementAndGet();
     try {
@@ -128,23 +131,27 @@ public final class NodeRuntime {
         } catch (Exception | LinkageError e) {
           ChunkOutcome missing = classMissing(e, "the pool's initializer");
           if (missing != null) {
+            missing.wholePool = true;
             return missing;
           }
           ChunkOutcome failed = outcome(ChunkOutcome.Kind.INIT_FAILED);
           failed.error = Codec.serializeError(e);
+          failed.message = "the initializer could not be read on cluster member " + name();
           return failed;
         }
         pool = pools.computeIfAbsent(task.poolKey, k -> new MemberPool(this, spec));
+        reapIdlePools();
       }
       pool.forget(task.finishedJobs);
       if (pool.isFinished(task.jobId)) {
         return outcome(ChunkOutcome.Kind.SKIPPED);
       }
-      Fn<Object, Object> fn = pool.function(task.jobId);
-      if (fn == null) {
+      MemberJob job = pool.job(task.jobId);
+      if (job == null) {
         if (task.function == null) {
           return outcome(ChunkOutcome.Kind.NEED_CODE);
         }
+        Fn<Object, Object> fn;
         try {
           @SuppressWarnings("unchecked")
           Fn<Object, Object> decoded = (Fn<Object, Object>) Codec.deserialize(task.function, Codec.loader());
@@ -153,15 +160,36 @@ public final class NodeRuntime {
           ChunkOutcome missing = classMissing(e, "the function of this call");
           return missing != null ? missing : failEvery(task, e);
         }
-        pool.cache(task.jobId, fn);
+        job = pool.register(task.jobId, fn, task.timeoutNanos);
       }
       if (task.itemsError != null) {
         ChunkOutcome missing = classMissing(task.itemsError, "the items of this call");
         return missing != null ? missing : failEvery(task, task.itemsError);
       }
-      return pool.execute(task, fn);
+      return pool.execute(task, job);
     } finally {
       inCall.decrementAndGet();
+    }
+  }
+
+  /**
+   * Closes, from time to time, the pools whose caller has sent nothing for a while (it went quiet, or
+   * died without closing its pool), so that their threads do not stay for ever. A caller that comes back
+   * finds the pool gone, sends its code again, and gets a new one.
+   */
+  private void reapIdlePools() {
+    if (reaper != null) {
+      return;
+    }
+    synchronized (this) {
+      if (reaper == null) {
+        long idle = IDLE_POOL_NANOS;
+        reaper = timer().scheduleWithFixedDelay(() -> pools.forEach((key, pool) -> {
+          if (pool.idleFor(idle) && pools.remove(key, pool)) {
+            pool.close();
+          }
+        }), 15, 15, TimeUnit.SECONDS);
+      }
     }
   }
 
@@ -172,8 +200,8 @@ public final class NodeRuntime {
     }
     ChunkOutcome o = outcome(ChunkOutcome.Kind.CLASS_MISSING);
     o.missingClass = missing;
-    o.message = MemberClasspathException.messageFor(missing, name(), what);
-    LOG.log(Level.WARNING, o.message);
+    o.message = what;
+    LOG.log(Level.WARNING, MemberClasspathException.messageFor(missing, name(), what));
     return o;
   }
 
