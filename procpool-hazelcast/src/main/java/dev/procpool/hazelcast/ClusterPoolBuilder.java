@@ -50,7 +50,8 @@ public final class ClusterPoolBuilder {
 
   /**
    * Runs the pool on a member started in this JVM when the pool is built: bound to 127.0.0.1 only, with
-   * a unique cluster name, TCP-IP join on loopback, no multicast, no phone-home. This is the default.
+   * a unique cluster name, no join (it forms a cluster of its own), no multicast, no phone-home. This is the
+   * default.
    *
    * @return this builder
    * @throws IllegalStateException if a place to run was already chosen
@@ -185,7 +186,7 @@ public final class ClusterPoolBuilder {
     switch (w) {
       case EMBEDDED -> {
         hz = Hazelcast.newHazelcastInstance(ClusterConfigs.member("procpool-" + UUID.randomUUID(), "127.0.0.1",
-            5701, List.of("127.0.0.1"), threads, failureDetection));
+            ClusterConfigs.freeLoopbackPort(), List.of(), threads, failureDetection));
         onClose = hz::shutdown;
       }
       case JOIN -> {

@@ -73,6 +73,15 @@ class ClusterPoolsTest {
   }
 
   @Test
+  void statsRightAfterAMapCountEveryItem() {
+    try (Pool pool = ClusterPools.on(shared)) {
+      List<Integer> items = java.util.stream.IntStream.range(0, 2000).boxed().toList();
+      assertThat(pool.map(x -> x + 1, items)).hasSize(2000);
+      assertThat(pool.stats().tasks()).isEqualTo(2000);
+    }
+  }
+
+  @Test
   void misuseGetsAClearMessage() {
     assertThatThrownBy(() -> ClusterPools.builder().embedded().instance(shared))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("already chosen: embedded");

@@ -20,7 +20,7 @@ class EmbeddedClusterContractTest extends PoolContract {
   static synchronized HazelcastInstance member() {
     if (member == null || !member.getLifecycleService().isRunning()) {
       member = Hazelcast.newHazelcastInstance(ClusterConfigs.member("procpool-test-" + UUID.randomUUID(),
-          "127.0.0.1", 5701, List.of("127.0.0.1"), 2, Duration.ofSeconds(5)));
+          "127.0.0.1", ClusterConfigs.freeLoopbackPort(), List.of(), 2, Duration.ofSeconds(5)));
     }
     return member;
   }

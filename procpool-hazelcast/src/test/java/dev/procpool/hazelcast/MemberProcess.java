@@ -16,18 +16,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * A cluster member in a JVM of its own, started with {@link NodeLauncher} and the test classpath (or
- * part of it), for tests that need real member processes: to kill, to stop gracefully, to starve of a
- * class.
+ * A cluster member in a JVM of its own, started with {@link NodeLauncher} (through {@link TestNode}, which
+ * halts it if the test JVM goes away) and the test classpath (or part of it), for tests that need real
+ * member processes: to kill, to stop gracefully, to starve of a class.
  */
 final class MemberProcess {
-  private static final long READY_SECONDS = 60;
+  private static final long READY_SECONDS = 150; // five JVMs joining at once on two busy cores take a minute or more
 
   final Process process;
   final String name;
   private final List<String> output = new CopyOnWriteArrayList<>();
   private final CountDownLatch ready = new CountDownLatch(1);
   private final CountDownLatch ended = new CountDownLatch(1);
+  private volatile String address;
 
   private final Path log;
 
@@ -64,14 +65,27 @@ final class MemberProcess {
     return entries.isEmpty() ? System.getProperty("java.class.path") : String.join(File.pathSeparator, entries);
   }
 
-  /** The test classpath without this module's test classes: a member that lacks the tests' lambdas. */
-  static String classpathWithoutTestClasses() {
+  /**
+   * The test classpath without this module's test classes: a member that lacks the tests' lambdas. It
+   * keeps {@link TestNode} alone, copied to a directory of its own.
+   */
+  static String classpathWithoutTestClasses() throws IOException {
+    Path dir = Path.of("target", "test-node-only");
+    Path file = dir.resolve(TestNode.class.getName().replace('.', '/') + ".class");
+    Files.createDirectories(file.getParent());
+    try (java.io.InputStream in = TestNode.class.getResourceAsStream(TestNode.class.getSimpleName() + ".class")) {
+      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
     return Arrays.stream(testClasspath().split(File.pathSeparator))
         .filter(e -> !Path.of(e).endsWith(Path.of("target", "test-classes")))
-        .collect(Collectors.joining(File.pathSeparator));
+        .collect(Collectors.joining(File.pathSeparator)) + File.pathSeparator + dir.toAbsolutePath();
   }
 
-  /** Starts a member; returns at once (see {@link #awaitReady()}). */
+  /**
+   * Starts a member; returns at once (see {@link #awaitReady()}). Start a cluster's first member alone and
+   * wait until it is ready before starting others: members that start together may each form a cluster
+   * of their own first.
+   */
   static MemberProcess start(String name, String classpath, String clusterName, int port, String members,
       int workers) throws IOException {
     List<String> cmd = new ArrayList<>();
@@ -79,14 +93,22 @@ final class MemberProcess {
     cmd.add("-Xmx256m");
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-XX:TieredStopAtLevel=1");
+    String flags = System.getProperty("hazelcast.jvm.flags", "");
+    if (!flags.isBlank()) {
+      cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
+    }
     cmd.add("-Dhazelcast.logging.type=jdk");
+    // Shorter than Hazelcast's 5 s and 20 s: a test starts the first node of a cluster alone, then the
+    // others, which join it in seconds instead of most of a minute on a busy machine.
+    cmd.add("-Dhazelcast.wait.seconds.before.join=1");
+    cmd.add("-Dhazelcast.max.wait.seconds.before.join=2");
     String logging = System.getProperty("java.util.logging.config.file");
     if (logging != null) {
       cmd.add("-Djava.util.logging.config.file=" + logging);
     }
     cmd.add("-cp");
     cmd.add(classpath);
-    cmd.add(NodeLauncher.class.getName());
+    cmd.add(TestNode.class.getName());
     cmd.addAll(List.of("--cluster-name", clusterName, "--port", String.valueOf(port), "--members", members,
         "--workers", String.valueOf(workers), "--failure-detection-seconds", "5", "--drain-seconds", "30"));
     Path log = Path.of("target", "member-" + name + ".log");
@@ -106,6 +128,11 @@ final class MemberProcess {
         file.write(System.lineSeparator());
         file.flush();
         if (line.startsWith("procpool node ready")) {
+          // "procpool node ready: member [127.0.0.1]:5823 in cluster ..."
+          java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[([^\\]]+)\\]:(\\d+)").matcher(line);
+          if (m.find()) {
+            address = m.group(1) + ":" + m.group(2);
+          }
           ready.countDown();
         }
       }
@@ -127,6 +154,30 @@ final class MemberProcess {
 
   long pid() {
     return process.pid();
+  }
+
+  /** The member's address, host:port, once it is ready. */
+  String address() {
+    return address;
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** The member's address as Hazelcast writes it in messages, [host]:port. */
+  String memberAddress() {
+    String a = address;
+    int colon = a.lastIndexOf(':');
+    return "[" + a.substring(0, colon) + "]" + a.substring(colon);
+  }
+
+  /**
+   * Asks the member to leave gracefully (SIGTERM); returns at once. Not {@link Process#destroy()}, which
+   * also closes the member's stdin: {@link TestNode} would take that for the end of the test JVM.
+   */
+  void terminate() {
+    ProcessHandle.of(pid()).ifPresent(ProcessHandle::destroy);
   }
 
   /** Everything the member printed so far. */

@@ -28,13 +28,10 @@ class MultiJvmClusterContractTest extends PoolContract {
   static synchronized HazelcastInstance client() throws Exception {
     if (client == null) {
       String cp = MemberProcess.testClasspath();
-      members.add(MemberProcess.start("contract-1", cp, CLUSTER, 5811, MEMBERS, 2));
-      members.add(MemberProcess.start("contract-2", cp, CLUSTER, 5811, MEMBERS, 2));
-      for (MemberProcess m : members) {
-        m.awaitReady();
-      }
-      client = HazelcastClient.newHazelcastClient(
-          ClusterConfigs.client(CLUSTER, List.of(MEMBERS.split(",")), Duration.ofSeconds(5), Duration.ofSeconds(30)));
+      members.add(MemberProcess.start("contract-1", cp, CLUSTER, 5811, MEMBERS, 2).awaitReady());
+      members.add(MemberProcess.start("contract-2", cp, CLUSTER, 5811, MEMBERS, 2).awaitReady());
+      client = HazelcastClient.newHazelcastClient(ClusterConfigs.client(CLUSTER,
+          members.stream().map(MemberProcess::address).toList(), Duration.ofSeconds(5), Duration.ofSeconds(30)));
       assertThat(ClusterPools.capacity(client)).as("two members of two threads each").isEqualTo(4);
     }
     return client;

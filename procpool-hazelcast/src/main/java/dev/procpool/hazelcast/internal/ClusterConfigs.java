@@ -26,7 +26,9 @@ public final class ClusterConfigs {
    * @param clusterName the cluster to form or join
    * @param bindAddress the only interface the member binds and announces
    * @param port the first port to try (the next 99 are tried too)
-   * @param members the addresses of other members, {@code host} or {@code host:port}
+   * @param members the addresses of other members, {@code host} or {@code host:port}; none for a member
+   *     that forms a cluster of its own at once (an embedded pool's), without probing the ports of other
+   *     Hazelcast members on the machine
    * @param workers worker threads per pool, announced to callers as a member attribute
    * @param detection how long a silent member may stay silent before it is declared dead
    * @return the configuration
@@ -75,6 +77,20 @@ public final class ClusterConfigs {
     config.getConnectionStrategyConfig().getConnectionRetryConfig()
         .setClusterConnectTimeoutMillis(connectTimeout.toMillis());
     return config;
+  }
+
+  /**
+   * Returns a loopback port that is free now: the first port an embedded member tries, so that it does
+   * not start on a port another Hazelcast member of the machine holds (which Hazelcast warns about).
+   *
+   * @return a port number, or 5701 if none could be found
+   */
+  public static int freeLoopbackPort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      return 5701;
+    }
   }
 
   /**
