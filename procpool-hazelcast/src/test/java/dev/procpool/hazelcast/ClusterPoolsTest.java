@@ -112,15 +112,16 @@ class ClusterPoolsTest {
   }
 
   @Test
-  void aFunctionThatCannotTravelFailsWithTheReason() {
+  void aFunctionThatCannotTravelFailsItsCallOnceWithTheReason() {
     try (Pool pool = ClusterPools.on(shared)) {
       Opaque captured = new Opaque(1);
       Fn<Integer, Integer> f = x -> x + captured.value;
-      assertThatThrownBy(() -> pool.map(f, List.of(1)))
-          .isInstanceOf(TaskFailedException.class)
-          .cause()
+      // One mistake, one error, before any item is read: not a failure per item.
+      assertThatThrownBy(() -> pool.imap(f, java.util.stream.IntStream.range(0, 1000).boxed().toList()))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("cannot be sent to cluster members")
           .hasMessageContaining(Opaque.class.getName());
+      assertThat(pool.map(x -> x + 1, List.of(1))).containsExactly(2);
     }
   }
 

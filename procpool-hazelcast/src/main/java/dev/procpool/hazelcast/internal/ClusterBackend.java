@@ -106,6 +106,15 @@ public final class ClusterBackend implements Backend {
 
   // ------------------------------------------------------------------ jobs
 
+  /**
+   * Serializes the job's function once, for every member: one that cannot travel fails the call at once,
+   * saying why.
+   */
+  @Override
+  public void admit(Job job) {
+    code.admit(job);
+  }
+
   @Override
   public void jobFinished(Job job) {
     code.jobFinished(job, directory.entries());
@@ -117,7 +126,12 @@ public final class ClusterBackend implements Backend {
     broadcast(new ControlTask(ControlTask.INTERRUPT_JOB, poolKey, job.id()));
   }
 
+  /** Sends a control message to every data member, from a thread that carries no interrupt. */
   private void broadcast(ControlTask message) {
+    directory.runUninterrupted(() -> send(message));
+  }
+
+  private void send(ControlTask message) {
     try {
       if (instance.getLifecycleService().isRunning() && directory.anyHealthy()) {
         control.executeOnMembers(message, member -> !member.isLiteMember());
@@ -131,7 +145,8 @@ public final class ClusterBackend implements Backend {
 
   @Override
   public void shutdown() {
-    // Each sender ends once its member's link has no more work.
+    // Each sender ends once its member's link has no more work; the ones waiting for room look now.
+    directory.wakeSenders();
   }
 
   @Override
@@ -144,13 +159,13 @@ public final class ClusterBackend implements Backend {
   /** Cleans up once the pool is done and every member's sender has ended. */
   void cleanUpIfDone() {
     if (isDone() && !directory.hasSenders() && cleanedUp.compareAndSet(false, true)) {
-      cleanUp();
+      directory.runUninterrupted(this::cleanUp); // often called by a sender that terminate() interrupted
     }
   }
 
   private void cleanUp() {
     try {
-      broadcast(new ControlTask(ControlTask.CLOSE_POOL, poolKey, 0));
+      send(new ControlTask(ControlTask.CLOSE_POOL, poolKey, 0));
       directory.close();
     } catch (RuntimeException e) {
       LOG.log(Level.DEBUG, settings.poolName() + ": clean-up", e);

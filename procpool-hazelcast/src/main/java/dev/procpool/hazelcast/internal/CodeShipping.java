@@ -48,23 +48,32 @@ final class CodeShipping {
   }
 
   /**
-   * Returns the job's function, serialized once per job.
+   * Serializes the job's function when its call starts, once for all members.
    *
-   * @throws IllegalArgumentException if it cannot be serialized, saying why
+   * @throws IllegalArgumentException if it cannot be serialized, saying why and what to do: the call fails
+   *     once, before any item is read, instead of each item failing
    */
+  void admit(Job job) {
+    functions.put(job.id(), encode(job));
+  }
+
+  /** Returns the job's function, serialized at admission (or now, for a job the engine did not admit). */
   byte[] function(Job job) {
     byte[] f = functions.get(job.id());
-    if (f != null) {
-      return f;
-    }
+    return f != null ? f : encode(job);
+  }
+
+  private static byte[] encode(Job job) {
     try {
-      f = Codec.serialize(job.function());
+      return Codec.serialize(job.function());
+    } catch (NotSerializableException e) {
+      throw new IllegalArgumentException("the function cannot be sent to cluster members: it is or captures "
+          + e.getMessage() + ", which is not Serializable; capture only serializable values (copy what the task"
+          + " needs into local variables first), or use a thread pool", e);
     } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException("the function of this call cannot be sent to cluster members: " + e
+      throw new IllegalArgumentException("the function cannot be sent to cluster members: " + e
           + "; use a lambda or method reference that captures only serializable values", e);
     }
-    byte[] earlier = functions.putIfAbsent(job.id(), f);
-    return earlier != null ? earlier : f;
   }
 
   /** The task that carries {@code chunk} to {@code member}, with the code the member is not known to have. */

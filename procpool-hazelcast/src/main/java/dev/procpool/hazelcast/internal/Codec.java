@@ -1,6 +1,6 @@
 package dev.procpool.hazelcast.internal;
 
-import dev.procpool.hazelcast.RemoteTaskException;
+import dev.procpool.RemoteTaskException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,29 +34,44 @@ final class Codec {
   }
 
   /**
-   * Serializes what a task threw so that the caller gets a faithful copy; an exception that cannot be
-   * serialized (it holds a non-serializable field) travels as a {@link RemoteTaskException} with the
-   * same class name, message and stack trace.
+   * What a task threw, on its way to the caller: the exception's own bytes (null if it cannot be
+   * serialized), and a stand-in carrying its class name, message, stack trace and causes, which the caller
+   * gets when it cannot read the original (its class is unknown there).
    */
+  private record Failure(byte[] exception, RemoteTaskException standIn) implements java.io.Serializable {}
+
+  /** Serializes what a task threw, so that the caller gets a faithful copy or, failing that, a stand-in. */
   static byte[] serializeError(Throwable error) {
+    byte[] original;
     try {
-      return serialize(error);
-    } catch (IOException | RuntimeException e) {
-      try {
-        return serialize(RemoteTaskException.copyOf(error));
-      } catch (IOException impossible) {
-        throw new IllegalStateException("cannot serialize a RemoteTaskException", impossible);
-      }
+      original = serialize(error);
+    } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
+      original = null;
+    }
+    try {
+      return serialize(new Failure(original, RemoteTaskException.copyOf(error)));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialize a RemoteTaskException", e);
     }
   }
 
-  /** Reads an error written by {@link #serializeError}; a class unknown here becomes a RemoteTaskException. */
+  /** Reads an error written by {@link #serializeError}: the original if its classes are known here, else its stand-in. */
   static Throwable deserializeError(byte[] data, ClassLoader loader) {
+    Failure f;
     try {
-      return (Throwable) deserialize(data, loader);
+      f = (Failure) deserialize(data, Codec.class.getClassLoader());
     } catch (IOException | ClassNotFoundException | RuntimeException e) {
-      return new RemoteTaskException("a cluster member reported an error that cannot be read here: " + e, e);
+      return new RemoteTaskException(e.getClass().getName(), "a cluster member reported an error that cannot be"
+          + " read here: " + e.getMessage(), e.getStackTrace(), null);
     }
+    if (f.exception() != null) {
+      try {
+        return (Throwable) deserialize(f.exception(), loader);
+      } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError e) {
+        // its class is unknown here, or it cannot be read: the stand-in says what it was
+      }
+    }
+    return f.standIn();
   }
 
   /** Finds the class that could not be loaded in {@code error}'s causes, or null. */

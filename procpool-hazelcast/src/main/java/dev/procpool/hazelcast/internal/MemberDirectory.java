@@ -458,6 +458,29 @@ final class MemberDirectory {
     }
   }
 
+  /**
+   * Waits out the engine's delay before a member's link is replaced (a back-off after failed starts);
+   * false if the sender must end instead (the member left, the pool is done).
+   */
+  boolean awaitReplacement(MemberEntry e, long delayNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + delayNanos;
+    lock.lockInterruptibly();
+    try {
+      for (;;) {
+        if (closed || e.health == MemberEntry.Health.DEPARTED || e.startFailure != null) {
+          return false;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return true;
+        }
+        changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS)));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
   void relink(MemberEntry e, WorkerLink link) {
     lock.lock();
     try {
@@ -831,6 +854,42 @@ final class MemberDirectory {
   }
 
   // ------------------------------------------------------------------ closing
+
+  /**
+   * Runs {@code task} on this directory's own thread, which nothing interrupts, or here if that thread is
+   * gone. For calls into Hazelcast that may start work on this JVM's member: Hazelcast starts the worker of
+   * a member's executor under an interruptible lock and drops the task's wake-up if the calling thread
+   * carries an interrupt (as a sender does once the pool is terminated), so the task would wait for the
+   * next one sent to that executor.
+   */
+  void runUninterrupted(Runnable task) {
+    ScheduledThreadPoolExecutor t;
+    lock.lock();
+    try {
+      t = ticker;
+    } finally {
+      lock.unlock();
+    }
+    if (t != null) {
+      try {
+        t.execute(task);
+        return;
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // shut down: run it here
+      }
+    }
+    task.run();
+  }
+
+  /** Makes the senders look again whether the pool is done. */
+  void wakeSenders() {
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
 
   /** Stops the senders now (the pool is terminated). */
   void terminate() {

@@ -168,7 +168,6 @@ final class MemberPool implements WorkSource {
 
   /** The next chunk for a thread, or null when it must take no more (pool closed, maxTasksPerChild reached). */
   MemberChunk next(MemberLink link, long nanos) throws InterruptedException {
-    List<MemberChunk> skipped = new ArrayList<>();
     lock.lockInterruptibly();
     try {
       for (;;) {
@@ -178,7 +177,8 @@ final class MemberPool implements WorkSource {
         MemberChunk c = queue.poll();
         if (c != null) {
           if (c.job.isCancelled()) {
-            skipped.add(c);
+            // Answered now, not once this thread next gets work: it may wait for that a long time.
+            c.finish(ChunkOutcome.Kind.SKIPPED, -1);
             continue;
           }
           link.assign(c);
@@ -196,9 +196,6 @@ final class MemberPool implements WorkSource {
       }
     } finally {
       lock.unlock();
-      for (MemberChunk c : skipped) {
-        c.finish(ChunkOutcome.Kind.SKIPPED, -1);
-      }
     }
   }
 
@@ -327,6 +324,6 @@ final class MemberPool implements WorkSource {
 
   @Override
   public String toString() {
-    return "MemberPool[" + spec.poolName() + "]";
+    return "MemberPool[" + spec.poolName() + (closed ? ", closed" : "") + "]";
   }
 }

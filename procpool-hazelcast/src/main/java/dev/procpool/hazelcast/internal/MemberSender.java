@@ -69,7 +69,8 @@ final class MemberSender implements Runnable {
         if (backend.isDone()) {
           break;
         }
-        // The link reached maxTasksPerChild over the whole member: retire it once the member holds nothing.
+        // The link must take no more (it reached maxTasksPerChild over the whole member): retire it once the
+        // member holds nothing, and start a fresh link for the member if the engine says so.
         boolean drained;
         try {
           drained = directory.awaitDrained(member);
@@ -80,7 +81,14 @@ final class MemberSender implements Runnable {
           continue;
         }
         Verdict v = link.gone(Exit.of(Exit.Kind.EXITED, member + " ran its share of maxTasksPerChild"));
-        if (!v.replace()) {
+        boolean replace;
+        try {
+          replace = v.replace() && !backend.isDone()
+              && (v.delayNanos() == 0 || directory.awaitReplacement(member, v.delayNanos()));
+        } catch (InterruptedException e) {
+          replace = false;
+        }
+        if (!replace) {
           ended = true;
           break;
         }

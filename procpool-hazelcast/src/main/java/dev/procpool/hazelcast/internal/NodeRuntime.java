@@ -37,6 +37,18 @@ public final class NodeRuntime {
   final HazelcastInstance instance;
   final int threads;
   private final ConcurrentHashMap<String, MemberPool> pools = new ConcurrentHashMap<>();
+  /**
+   * Pools their callers closed, most recent last: a chunk that arrives after its pool's close (the two
+   * travel on different executors) must not start the pool again, whose threads would then stay until
+   * the pool is reaped for idleness.
+   */
+  private final java.util.Set<String> closed = java.util.Collections.newSetFromMap(
+      java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
+          return size() > 1024;
+        }
+      }));
   private final AtomicInteger inCall = new AtomicInteger();
   private volatile boolean draining;
   private volatile ScheduledThreadPoolExecutor timer;
@@ -120,6 +132,9 @@ public final class NodeRuntime {
       if (draining) {
         return outcome(ChunkOutcome.Kind.HANDED_BACK);
       }
+      if (closed.contains(task.poolKey)) {
+        return outcome(ChunkOutcome.Kind.SKIPPED); // its caller is done with it
+      }
       MemberPool pool = pools.get(task.poolKey);
       if (pool == null) {
         if (task.spec == null) {
@@ -140,6 +155,10 @@ public final class NodeRuntime {
           return failed;
         }
         pool = pools.computeIfAbsent(task.poolKey, k -> new MemberPool(this, spec));
+        if (closed.contains(task.poolKey)) { // closed while the spec was read
+          closePool(task.poolKey);
+          return outcome(ChunkOutcome.Kind.SKIPPED);
+        }
         reapIdlePools();
       }
       pool.forget(task.finishedJobs);
@@ -231,6 +250,7 @@ public final class NodeRuntime {
   }
 
   void closePool(String poolKey) {
+    closed.add(poolKey);
     MemberPool pool = pools.remove(poolKey);
     if (pool != null) {
       pool.close();

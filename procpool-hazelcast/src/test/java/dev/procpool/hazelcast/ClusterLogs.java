@@ -1,5 +1,6 @@
 package dev.procpool.hazelcast;
 
+import dev.procpool.contract.CapturedLog;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -10,9 +11,10 @@ import java.util.logging.Logger;
 
 /**
  * Keeps the log records of this JVM's Hazelcast and procpool loggers off the console while a test
- * provokes faults, so that the test can assert them instead of printing them.
+ * provokes faults in a cluster, so that the test can assert them instead of printing them. procpool's
+ * records are claimed through the test kit's {@link CapturedLog}, which the build's log capture honours.
  */
-final class LogCapture implements AutoCloseable {
+final class ClusterLogs implements AutoCloseable {
   private final List<Logger> loggers = new ArrayList<>();
   private final List<Boolean> useParents = new ArrayList<>();
   private final List<LogRecord> records = new CopyOnWriteArrayList<>();
@@ -29,10 +31,12 @@ final class LogCapture implements AutoCloseable {
     public void close() {}
   };
 
-  private LogCapture() {}
+  private final CapturedLog procpool = new CapturedLog();
 
-  static LogCapture start() {
-    LogCapture c = new LogCapture();
+  private ClusterLogs() {}
+
+  static ClusterLogs start() {
+    ClusterLogs c = new ClusterLogs();
     for (String name : List.of("com.hazelcast", "dev.procpool")) {
       Logger l = Logger.getLogger(name);
       c.loggers.add(l); // held: java.util.logging keeps loggers only weakly
@@ -57,9 +61,10 @@ final class LogCapture implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = 0; i < loggers.size(); i++) {
+    for (int i = loggers.size() - 1; i >= 0; i--) {
       loggers.get(i).removeHandler(handler);
       loggers.get(i).setUseParentHandlers(useParents.get(i));
     }
+    procpool.close();
   }
 }
