@@ -30,7 +30,7 @@ class ClusterPoolsTest {
 
   @AfterAll
   static void stopMember() {
-    shared.shutdown();
+    EmbeddedClusterContractTest.stopMember();
   }
 
   @Test

@@ -8,11 +8,14 @@ import dev.procpool.hazelcast.internal.ClusterConfigs;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import net.jqwik.api.lifecycle.AfterContainer;
+import org.junit.jupiter.api.AfterAll;
 
 /**
- * The Pool contract on one embedded member in the test's JVM. The member is started once and shared by
- * every test of the class, Jupiter's and jqwik's alike (jqwik does not run Jupiter's class callbacks), and
- * stops with the test JVM through Hazelcast's shutdown hook.
+ * The Pool contract on one embedded member in the test's JVM. The member is started on first use and
+ * shared by every test of the class, Jupiter's and jqwik's alike (jqwik does not run Jupiter's class
+ * callbacks), and by {@link ClusterPoolsTest}; each stops it when it is done, and the next one to need it
+ * starts another.
  */
 class EmbeddedClusterContractTest extends PoolContract {
   private static HazelcastInstance member;
@@ -23,6 +26,23 @@ class EmbeddedClusterContractTest extends PoolContract {
           "127.0.0.1", ClusterConfigs.freeLoopbackPort(), List.of(), 2, Duration.ofSeconds(5)));
     }
     return member;
+  }
+
+  static synchronized void stopMember() {
+    if (member != null) {
+      member.shutdown();
+      member = null;
+    }
+  }
+
+  @AfterAll
+  static void stopJupiterMember() {
+    stopMember();
+  }
+
+  @AfterContainer
+  static void stopJqwikMember() {
+    stopMember();
   }
 
   @Override

@@ -165,7 +165,7 @@ public final class ClusterBackend implements Backend {
 
   private void cleanUp() {
     try {
-      send(new ControlTask(ControlTask.CLOSE_POOL, poolKey, 0));
+      closeOnMembers();
       directory.close();
     } catch (RuntimeException e) {
       LOG.log(Level.DEBUG, settings.poolName() + ": clean-up", e);
@@ -177,6 +177,35 @@ public final class ClusterBackend implements Backend {
         LOG.log(Level.WARNING, settings.poolName() + ": could not shut the Hazelcast instance down", e);
       }
       closed.countDown();
+    }
+  }
+
+  /**
+   * Tells the members the pool is closed (they stop its threads and drop its code), and waits a second at
+   * most for them to acknowledge it: an instance the pool owns is shut down next, and one shut down while
+   * a message is on its way warns that the message's invocation completed twice.
+   */
+  private void closeOnMembers() {
+    if (!instance.getLifecycleService().isRunning() || !directory.anyHealthy()) {
+      return;
+    }
+    java.util.concurrent.CountDownLatch acknowledged = new java.util.concurrent.CountDownLatch(1);
+    try {
+      control.submitToMembers(new ControlTask(ControlTask.CLOSE_POOL, poolKey, 0), member -> !member.isLiteMember(),
+          new com.hazelcast.core.MultiExecutionCallback() {
+            @Override
+            public void onResponse(Member member, Object value) {}
+
+            @Override
+            public void onComplete(java.util.Map<Member, Object> values) {
+              acknowledged.countDown();
+            }
+          });
+      acknowledged.await(1, TimeUnit.SECONDS);
+    } catch (RuntimeException e) {
+      LOG.log(Level.DEBUG, settings.poolName() + ": could not reach the cluster members", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,10 +36,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *       suspect from that first failure: it gets no chunk until it answers a ping (it is alive: the chunks
  *       whose answers were lost go back to the queue as they were) or leaves the cluster (its sender
  *       reports its link gone, and the engine settles every chunk it held, once).
- *   <li><b>Share.</b> How many chunks a member may hold: its worker threads, or its share of a
- *       {@code workers} the user fixed, so that capacity follows membership.
- *   <li><b>Classes.</b> The jobs a member cannot run for want of a class: it hands their chunks back, and
- *       waits until another member took each.
+ *   <li><b>Share.</b> How many chunks a member may hold ({@link Shares}): its worker threads, or its
+ *       share of a {@code workers} the user fixed, so that capacity follows membership.
+ *   <li><b>Departures.</b> A member that left is reported gone once another member answered after it
+ *       (the cluster survived it, so the death is its own), or once the pool declared that it has no
+ *       members (after its calls failed): a whole cluster going down blames no item.
+ *   <li><b>Classes.</b> The jobs a member cannot run for want of a class ({@link MissingClasses}): it
+ *       hands their chunks back, and waits until another member took each.
  *   <li><b>No members.</b> When no member has been healthy for the failure detection time, every pending
  *       call fails with a {@link dev.procpool.NoWorkersException} naming the last members.
  * </ul>
@@ -51,14 +53,12 @@ final class MemberDirectory {
   private static final System.Logger LOG = System.getLogger("dev.procpool.hazelcast");
   /** How often health is checked: pings to suspects, the no-members clock, a finished pool's clean-up. */
   static final long TICK_MILLIS = 200;
-  private static final int ADDRESSES_SHOWN = 8;
 
   private final ClusterBackend backend;
   private final HazelcastInstance instance;
   private final IExecutorService control;
   private final boolean followMembership;
   private final int fixedWorkers;
-  private final long detectionNanos;
   private final String poolName;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -67,11 +67,8 @@ final class MemberDirectory {
   private final Set<UUID> departed = new HashSet<>();
   /** Members that left and whose senders have not reported it yet. */
   private final List<MemberEntry> departing = new ArrayList<>();
-  /** The members lost most recently, last last: the "last members" of a no-members message. */
-  private final LinkedHashSet<String> lost = new LinkedHashSet<>();
-  private long noneSince = -1;
-  private boolean declared;
-  private String instanceGone;
+  private final MissingClasses classes = new MissingClasses();
+  private final NoMembersWatch none;
   private int senders;
   private boolean closed;
   private volatile WorkSource source;
@@ -87,7 +84,7 @@ final class MemberDirectory {
     this.control = control;
     this.followMembership = followMembership;
     this.fixedWorkers = fixedWorkers;
-    this.detectionNanos = failureDetection.toNanos();
+    this.none = new NoMembersWatch(failureDetection.toNanos());
     this.poolName = poolName;
   }
 
@@ -178,6 +175,7 @@ final class MemberDirectory {
       e.departedAt = System.nanoTime();
       e.mayEnd = e.held.isEmpty();
       departing.add(e);
+      classes.forget(e);
       remember(e);
       shareOut();
       wake(e);
@@ -240,7 +238,7 @@ final class MemberDirectory {
         return;
       }
       e.health = MemberEntry.Health.HEALTHY;
-      lost.remove(e.address);
+      none.back(e.address);
       lostAnswers = new ArrayList<>(e.unanswered);
       e.unanswered.clear();
       e.held.removeAll(lostAnswers);
@@ -290,11 +288,7 @@ final class MemberDirectory {
   }
 
   private void remember(MemberEntry e) { // under the lock
-    lost.remove(e.address);
-    lost.add(e.address);
-    while (lost.size() > ADDRESSES_SHOWN) {
-      lost.remove(lost.iterator().next());
-    }
+    none.lost(e.address);
   }
 
   /** The member answered something (a chunk, a ping): it is alive, and so is the cluster that lost others. */
@@ -327,7 +321,7 @@ final class MemberDirectory {
         if (d.mayEnd) {
           continue;
         }
-        boolean survived = declared || entries.values().stream()
+        boolean survived = none.declared() || entries.values().stream()
             .anyMatch(x -> x.health == MemberEntry.Health.HEALTHY && x.lastAnswer - d.departedAt > 0);
         if (survived) {
           d.mayEnd = true;
@@ -420,7 +414,8 @@ final class MemberDirectory {
         if (closed || (e.health == MemberEntry.Health.DEPARTED && e.mayEnd) || e.startFailure != null) {
           return null;
         }
-        if (e.health == MemberEntry.Health.HEALTHY && e.pausedJob < 0 && e.link != null && e.held.size() < e.quota) {
+        if (e.health == MemberEntry.Health.HEALTHY && !classes.isWaiting(e) && e.link != null
+            && e.held.size() < e.quota) {
           e.inTake = true;
           return e.link;
         }
@@ -533,46 +528,18 @@ final class MemberDirectory {
 
   // ------------------------------------------------------------------ shares
 
-  /**
-   * Sets each member's share of the chunks in flight: its worker threads, so that a member that joins
-   * adds its capacity and one that leaves takes it away; or, when the user fixed {@code workers}, that
-   * number split over the members that take chunks now, in proportion to their threads. Called under the
-   * lock.
-   */
+  /** Sets each member's share of the chunks in flight (see {@link Shares}); called under the lock. */
   private void shareOut() {
     if (followMembership) {
-      for (MemberEntry e : entries.values()) {
-        e.quota = e.capacity;
-      }
+      Shares.follow(entries.values());
     } else {
       List<MemberEntry> active = new ArrayList<>();
-      long threads = 0;
       for (MemberEntry e : entries.values()) {
-        e.quota = 0;
-        if (e.health == MemberEntry.Health.HEALTHY && e.pausedJob < 0) {
+        if (e.health == MemberEntry.Health.HEALTHY && !classes.isWaiting(e)) {
           active.add(e);
-          threads += e.capacity;
         }
       }
-      int given = 0;
-      double[] rest = new double[active.size()];
-      for (int i = 0; i < active.size(); i++) {
-        double exact = (double) fixedWorkers * active.get(i).capacity / threads;
-        active.get(i).quota = (int) exact;
-        given += (int) exact;
-        rest[i] = exact - (int) exact;
-      }
-      while (given < fixedWorkers && !active.isEmpty()) {
-        int best = 0;
-        for (int i = 1; i < rest.length; i++) {
-          if (rest[i] > rest[best]) {
-            best = i;
-          }
-        }
-        active.get(best).quota++;
-        rest[best] = -1;
-        given++;
-      }
+      Shares.split(fixedWorkers, entries.values(), active);
     }
     changed.signalAll();
   }
@@ -582,10 +549,8 @@ final class MemberDirectory {
     lock.lock();
     try {
       int sum = 0;
-      for (MemberEntry e : entries.values()) {
-        if (e.health == MemberEntry.Health.HEALTHY || e.health == MemberEntry.Health.SUSPECT) {
-          sum += e.capacity;
-        }
+      for (MemberEntry e : up()) {
+        sum += e.capacity;
       }
       return sum;
     } finally {
@@ -593,71 +558,45 @@ final class MemberDirectory {
     }
   }
 
-  // ------------------------------------------------------------------ missing classes
-
-  /** Records that a member cannot run a job ({@code jobId}, or -1 for every job of the pool). */
-  void missing(MemberEntry e, long jobId, ChunkOutcome why) {
-    lock.lock();
-    try {
-      e.missing.put(jobId, why);
-      releasePaused();
-    } finally {
-      lock.unlock();
+  /** The members that answer, or may answer again; called under the lock. */
+  private List<MemberEntry> up() {
+    List<MemberEntry> up = new ArrayList<>();
+    for (MemberEntry e : entries.values()) {
+      if (e.health == MemberEntry.Health.HEALTHY || e.health == MemberEntry.Health.SUSPECT) {
+        up.add(e);
+      }
     }
+    return up;
+  }
+
+  // ------------------------------------------------------------------ missing classes (see MissingClasses)
+
+  /** Records that a member cannot run a job ({@link MissingClasses#WHOLE_POOL} for every job of the pool). */
+  void missing(MemberEntry e, long jobId, ChunkOutcome why) {
+    classes.record(e, jobId, why);
+    releaseStranded();
   }
 
   /** Why the member cannot run the job, or null if it can. */
   ChunkOutcome missingFor(MemberEntry e, long jobId) {
-    lock.lock();
-    try {
-      ChunkOutcome o = e.missing.get(-1L);
-      return o != null ? o : e.missing.get(jobId);
-    } finally {
-      lock.unlock();
-    }
+    return classes.why(e, jobId);
   }
 
   /** Returns why each member cannot run the job, if none of those that answer or may answer again can; else null. */
   List<ChunkOutcome> noneCanRun(long jobId) {
     lock.lock();
     try {
-      if (canRun(jobId)) {
-        return null;
-      }
-      List<ChunkOutcome> why = new ArrayList<>();
-      for (MemberEntry e : entries.values()) {
-        ChunkOutcome o = e.missing.get(-1L);
-        o = o != null ? o : e.missing.get(jobId);
-        if (o != null) {
-          why.add(o);
-        }
-      }
-      return why;
+      return classes.noneCanRun(jobId, up());
     } finally {
       lock.unlock();
     }
   }
 
-  private boolean canRun(long jobId) { // under the lock
-    for (MemberEntry e : entries.values()) {
-      boolean up = e.health == MemberEntry.Health.HEALTHY || e.health == MemberEntry.Health.SUSPECT;
-      if (up && !e.missing.containsKey(-1L) && !e.missing.containsKey(jobId)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * The member handed back a chunk it cannot run: it takes nothing more until another member took that
-   * chunk (or no member can run it any more), so that the chunk goes to the others and not back to it.
-   */
+  /** The member handed back a chunk it cannot run: it takes nothing until another member took that chunk. */
   void pause(MemberEntry e, long jobId, long firstIndex) {
     lock.lock();
     try {
-      if (canRun(jobId)) {
-        e.pausedJob = jobId;
-        e.pausedIndex = firstIndex;
+      if (classes.await(e, jobId, firstIndex, up())) {
         shareOut();
       }
     } finally {
@@ -667,16 +606,21 @@ final class MemberDirectory {
 
   /** A member's sender took a chunk: members that wait for another to take it may go on. */
   void taken(long jobId, long firstIndex, MemberEntry by) {
+    if (classes.taken(jobId, firstIndex, by)) {
+      reshare();
+    }
+  }
+
+  void jobFinished(long jobId) {
+    classes.jobFinished(jobId);
+    reshare();
+  }
+
+  /** Members that wait for others to take a chunk stop waiting once no other can. */
+  private void releaseStranded() {
     lock.lock();
     try {
-      boolean any = false;
-      for (MemberEntry e : entries.values()) {
-        if (e != by && e.pausedJob == jobId && e.pausedIndex == firstIndex) {
-          e.pausedJob = -1;
-          any = true;
-        }
-      }
-      if (any) {
+      if (classes.releaseStranded(up())) {
         shareOut();
       }
     } finally {
@@ -684,32 +628,12 @@ final class MemberDirectory {
     }
   }
 
-  void jobFinished(long jobId) {
+  private void reshare() {
     lock.lock();
     try {
-      for (MemberEntry e : entries.values()) {
-        e.missing.remove(jobId);
-        if (e.pausedJob == jobId) {
-          e.pausedJob = -1;
-        }
-      }
       shareOut();
     } finally {
       lock.unlock();
-    }
-  }
-
-  /** Members that wait for others to take a chunk stop waiting once no other can. Called under the lock. */
-  private void releasePaused() {
-    boolean any = false;
-    for (MemberEntry e : entries.values()) {
-      if (e.pausedJob >= 0 && !canRun(e.pausedJob)) {
-        e.pausedJob = -1;
-        any = true;
-      }
-    }
-    if (any) {
-      shareOut();
     }
   }
 
@@ -729,10 +653,10 @@ final class MemberDirectory {
             probe.add(e);
           }
         }
-        releasePaused();
       } finally {
         lock.unlock();
       }
+      releaseStranded();
       probe.addAll(confirmDepartures());
       for (MemberEntry e : probe) {
         ping(e);
@@ -772,34 +696,30 @@ final class MemberDirectory {
   }
 
   /**
-   * Fails every pending call once no member has been healthy for the failure detection time (or at once
-   * if the instance itself is gone), and keeps failing the calls made while it lasts, so that no call
-   * waits for members that may never come.
+   * Fails every pending call once the pool has no members (see {@link NoMembersWatch}), and keeps failing
+   * the calls made while it lasts.
    */
   private void checkNoMembers() {
     String why;
     lock.lock();
     try {
+      if (closed) {
+        return;
+      }
       boolean healthy = entries.values().stream().anyMatch(e -> e.health == MemberEntry.Health.HEALTHY);
-      if (closed || (healthy && instanceGone == null)) {
-        if (declared) {
-          LOG.log(Level.INFO, "{0}: cluster members are back; the pool takes work again", poolName);
-          lost.clear();
-        }
-        noneSince = -1;
-        declared = false;
-        return;
-      }
       long now = System.nanoTime();
-      if (noneSince < 0) {
-        noneSince = now;
+      boolean first = !none.declared();
+      switch (none.check(healthy, now)) {
+        case BACK -> {
+          LOG.log(Level.INFO, "{0}: cluster members are back; the pool takes work again", poolName);
+          return;
+        }
+        case MEMBERS, WAITING -> {
+          return;
+        }
+        default -> why = none.why(now);
       }
-      if (instanceGone == null && now - noneSince < detectionNanos) {
-        return;
-      }
-      why = instanceGone != null ? instanceGone : noMembersMessage(now - noneSince);
-      if (!declared) {
-        declared = true;
+      if (first) {
         LOG.log(Level.INFO, "{0}: {1}", poolName, why);
       }
     } finally {
@@ -811,28 +731,20 @@ final class MemberDirectory {
     confirmDepartures(); // the calls failed first: the departed members' links may end now
   }
 
-  private String noMembersMessage(long sinceNanos) { // under the lock
-    String last = lost.isEmpty() ? "none was ever seen" : "the last were " + String.join(", ", lost);
-    return "the cluster has no members that can run this pool's work (" + last + "; none has answered for "
-        + TimeUnit.NANOSECONDS.toMillis(sinceNanos) + " ms: they died, left, or cannot be reached). Start cluster"
-        + " nodes (NodeLauncher) or restore the network, then submit the work again: the pool takes it as soon as"
-        + " a member answers";
-  }
-
   /** The Hazelcast instance of this pool shut down: no member will ever answer through it again. */
   private void instanceGone() {
     List<MemberEntry> all;
     lock.lock();
     try {
-      if (instanceGone != null || closed) {
+      if (closed) {
         return;
       }
       for (MemberEntry e : entries.values()) {
         remember(e);
       }
-      instanceGone = "the Hazelcast instance this pool runs on has shut down (a client does so once it could not"
-          + " reconnect in time), so no cluster member can run its work; the last members were "
-          + (lost.isEmpty() ? "unknown" : String.join(", ", lost)) + ". Create a new pool on a running instance";
+      if (!none.instanceGone()) {
+        return;
+      }
       all = new ArrayList<>(entries.values());
     } finally {
       lock.unlock();
@@ -843,7 +755,7 @@ final class MemberDirectory {
       for (MemberEntry e : all) {
         entries.remove(e.uuid);
         departed.add(e.uuid);
-        e.departure = Exit.of(Exit.Kind.DIED, e + " is out of reach: " + instanceGone);
+        e.departure = Exit.of(Exit.Kind.DIED, e + " is out of reach: " + none.instanceGoneWhy());
         e.health = MemberEntry.Health.DEPARTED;
         e.mayEnd = true;
         wake(e);

@@ -5,15 +5,13 @@ import dev.procpool.spi.Exit;
 import dev.procpool.spi.StartFailure;
 import dev.procpool.spi.WorkerControl;
 import dev.procpool.spi.WorkerLink;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 /**
  * One data member as a pool sees it: its link to the engine (the member is one worker there), what it
- * holds, its health, its share of the chunks in flight, and the jobs it cannot run. Mutable state is
+ * holds, its health and its share of the chunks in flight. Mutable state is
  * guarded by the {@link MemberDirectory}'s lock; only the member's {@link MemberSender} thread reports
  * the end of its link, so that an end never races with that link's {@code take()}.
  */
@@ -49,11 +47,6 @@ final class MemberEntry implements WorkerControl {
   final Set<Dispatch> unanswered = new LinkedHashSet<>();
   /** How many chunks it may hold at once. */
   int quota;
-  /** Jobs it cannot run, with the class it lacks: job id to its answer; -1 stands for every job of the pool. */
-  final Map<Long, ChunkOutcome> missing = new HashMap<>();
-  /** After it handed back a chunk it cannot run, it takes nothing until another member took that chunk. */
-  long pausedJob = -1;
-  long pausedIndex;
   /** Set by its sender while it waits in {@code take()}, so that a departure can interrupt the wait. */
   boolean inTake;
   Thread sender;

@@ -130,7 +130,7 @@ final class OutcomeReporter {
       }
       case CLASS_MISSING -> {
         code.confirmSpec(d);
-        directory.missing(m, o.wholePool ? -1 : chunk.job().id(), o);
+        directory.missing(m, o.wholePool ? MissingClasses.WHOLE_POOL : chunk.job().id(), o);
         link.handBack(chunk, m + " lacks class " + o.missingClass);
         directory.release(d);
       }
