@@ -101,10 +101,13 @@ public final class ClusterPoolBuilder {
   }
 
   /**
-   * Sets how many chunks the pool keeps in flight over the whole cluster, which is also the pool's
-   * {@link Pool#workers()} (and so drives the default chunksize, as on every backend). More than the
-   * members' threads queues chunks on members (less idle time between chunks, more work to redo when a
-   * member dies). Default: the sum of the data members' worker threads when the pool is built.
+   * Fixes how many chunks the pool keeps in flight over the whole cluster, which is also the pool's
+   * {@link Pool#workers()} (and so drives the default chunksize, as on every backend). They are split
+   * over the members that take chunks in proportion to their worker threads. More than the members'
+   * threads queues chunks on members (less idle time between chunks, more work to redo when a member
+   * dies). Default: not fixed, but following the cluster: each data member takes as many chunks as it
+   * has worker threads, so a member that joins raises the chunks in flight and one that leaves lowers
+   * them.
    *
    * @param workers at least 1
    * @return this builder
@@ -139,8 +142,9 @@ public final class ClusterPoolBuilder {
    * (Hazelcast's own default is 60 seconds). A member killed outright on a reachable machine is noticed
    * sooner, when its connections close; this bounds the silent cases (a frozen JVM, a lost network).
    * Applies to the embedded member (as its heartbeat timeout) and to a client (as its heartbeat
-   * timeout); members started by {@link NodeLauncher} take {@code --failure-detection-seconds}. Default:
-   * 10 seconds.
+   * timeout); members started by {@link NodeLauncher} take {@code --failure-detection-seconds}. It is
+   * also how long the pool waits, once no member answers, before its pending calls fail with
+   * {@link dev.procpool.NoWorkersException}. Default: 10 seconds.
    *
    * @param timeout at least one second
    * @return this builder

@@ -26,11 +26,13 @@ import java.util.Objects;
  * try (Pool pool = ClusterPools.join("analytics", "10.0.0.5:5701", "10.0.0.6:5701")) { ... }
  * }</pre>
  *
- * <p>Work runs at least once: a chunk on a member that dies is run again elsewhere, so tasks with side
- * effects should be idempotent. Functions, items, results and thrown exceptions travel between JVMs, so
- * they must be serializable and their classes must be on every member's classpath. See
- * {@link ClusterPoolBuilder} for the settings (worker count, failure detection, initializer and other
- * pool settings) and their defaults.
+ * <p>Each data member is one worker of the pool. Work runs at least once: a chunk on a member that dies
+ * is run again elsewhere, so tasks with side effects should be idempotent; an item that kills every
+ * member it runs on fails alone with {@link dev.procpool.WorkerDiedException}; when no member is left,
+ * pending calls fail with {@link dev.procpool.NoWorkersException}. Functions, items, results and thrown
+ * exceptions travel between JVMs, so they must be serializable and their classes must be on the members'
+ * classpath (a member that lacks one is left out of that call). See {@link ClusterPoolBuilder} for the
+ * settings (worker count, failure detection, initializer and other pool settings) and their defaults.
  *
  * <p>All methods are thread-safe; every pool is independent.
  */
@@ -66,9 +68,9 @@ public final class ClusterPools {
   /**
    * Returns a pool on a Hazelcast member or client the application already has. Its workers are the
    * cluster's data members (lite members and clients run nothing); every member needs procpool-hazelcast
-   * and the application's classes on its classpath. The pool never shuts the instance down. Default
-   * workers: the sum of the members' worker threads (see {@link NodeLauncher}; 1 for a member started
-   * without procpool's attribute).
+   * and the application's classes on its classpath. The pool never shuts the instance down. The chunks in
+   * flight follow the cluster: the sum of the data members' worker threads (see {@link NodeLauncher}; 1
+   * for a member started without procpool's attribute), rising and falling as members join and leave.
    *
    * @param instance a running member or client
    * @return a running pool
@@ -105,7 +107,8 @@ public final class ClusterPools {
   /**
    * Returns the backend factory behind these pools, for {@link dev.procpool.PoolBuilder#backend
    * Pool.builder().backend(factory, workers)}. The backend runs on {@code instance} and never shuts it
-   * down.
+   * down; the {@code workers} given there are the chunks in flight, fixed, split over the members. Once
+   * no member answers, pending calls fail after 10 seconds.
    *
    * <pre>{@code
    * Pool pool = Pool.builder().backend(ClusterPools.backend(hz), 8).taskTimeout(Duration.ofMinutes(5)).build();
