@@ -96,12 +96,24 @@ final class SerializingBackend implements Backend {
       link.finished(chunk);
       return;
     }
+    // Results go back in runs when the chunk ends, as a worker process sends an untimed chunk's: a worker
+    // that dies mid-chunk has then reported nothing of it, and the engine settles it as a process's.
+    List<Object> run = new ArrayList<>();
+    int from = 0;
     for (int i = 0; i < items.size() && !chunk.job().isCancelled(); i++) {
       try {
-        link.completed(chunk, i, java.util.Collections.singletonList(roundTrip(fn.apply(items.get(i)))));
+        run.add(roundTrip(fn.apply(items.get(i))));
       } catch (Exception e) {
+        if (!run.isEmpty()) {
+          link.completed(chunk, from, run);
+          run = new ArrayList<>();
+        }
         link.failed(chunk, i, e);
+        from = i + 1;
       }
+    }
+    if (!run.isEmpty()) {
+      link.completed(chunk, from, run);
     }
     link.finished(chunk);
   }
