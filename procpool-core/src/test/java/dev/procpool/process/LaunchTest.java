@@ -59,8 +59,8 @@ class LaunchTest {
     manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH,
         location(ProcessBackend.class) + " " + location(AppMain.class));
     Path jar = tmp.resolve("app.jar");
-    try (OutputStream file = Files.newOutputStream(jar); JarOutputStream ignored = new JarOutputStream(file, manifest)) {
-      // the manifest is the whole jar
+    try (OutputStream file = Files.newOutputStream(jar)) {
+      new JarOutputStream(file, manifest).close(); // the manifest is the whole jar
     }
     String out = run(List.of("-jar", jar.toString()));
     assertThat(out).contains("squares [1, 4, 9]").contains("[app w1] hello from the worker, item 1");

@@ -23,11 +23,11 @@ class SerializationAdviceTest {
 
   /** What Java serialization really throws for {@code value}. */
   private static NotSerializableException failure(Object value) {
-    return catchThrowableOfType(() -> {
+    return catchThrowableOfType(NotSerializableException.class, () -> {
       try (ObjectOutputStream out = new ObjectOutputStream(new ByteArrayOutputStream())) {
         out.writeObject(value);
       }
-    }, NotSerializableException.class);
+    });
   }
 
   private static String ofValue(Object value) {
