@@ -66,21 +66,18 @@ class FaultScenariosTest {
   }
 
   @Test
-  void aWorkerFrozenBeforeItReportsIsStoppedAndTheCallCompletesElsewhere() throws Exception {
-    try (Pool pool = Pool.builder().processes(2).taskTimeout(Duration.ofSeconds(1)).name("frozen").build()) {
-      pool.map(x -> x, range(8), 1);
-      // This pool's two workers: the only worker JVMs this JVM runs now.
-      await().atMost(Duration.ofSeconds(20)).until(() -> workers().size() == 2);
+  void aWorkerFrozenBeforeItReportsIsStoppedAndTheCallCompletesOnItsReplacement() throws Exception {
+    // One worker, so that the frozen one surely holds the call's chunks (two would share them by luck).
+    try (Pool pool = Pool.builder().processes(1).taskTimeout(Duration.ofSeconds(1)).name("frozen").build()) {
+      pool.map(x -> x, range(4), 1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> workers().size() == 1);
       long frozen = workers().iterator().next();
       signal("STOP", frozen); // idle: whatever it is sent now, it never reports
       long start = System.nanoTime();
-      List<Integer> out = pool.map(x -> {
-        Thread.sleep(20);
-        return x * 10;
-      }, range(20), 1);
+      List<Integer> out = pool.map(x -> x * 10, range(20), 1);
       assertThat(out).isEqualTo(range(20).stream().map(x -> x * 10).toList());
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("stopped after its timeout and a grace period")
-          .isLessThan(Duration.ofSeconds(20));
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .as("stopped after its timeout and a grace period, then replaced").isLessThan(Duration.ofSeconds(20));
       await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessTests.alive(frozen));
       assertThat(pool.stats().restarts().get(WorkerStats.Restart.CRASH)).isEqualTo(1);
     }
