@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.procpool.contract.CapturedLog;
 import dev.procpool.Fn;
 import dev.procpool.NoWorkersException;
 import dev.procpool.Pool;
@@ -144,7 +145,7 @@ class ClusterFaultsTest {
    * Every warning this JVM logged is Hazelcast's about the fault the test provoked: it names one of the
    * given nodes, or (once none is left) says the client cannot reach the cluster.
    */
-  private static void assertWarningsOnlyAbout(ClusterLogs logs, List<MemberProcess> faulty) {
+  private static void assertWarningsOnlyAbout(CapturedLog logs, List<MemberProcess> faulty) {
     List<String> about = new ArrayList<>(List.of("Unable to get live cluster connection", "Could not connect to any cluster"));
     faulty.forEach(m -> about.add(m.address().substring(m.address().lastIndexOf(':'))));
     assertThat(logs.warnings()).allSatisfy(w -> {
@@ -162,7 +163,7 @@ class ClusterFaultsTest {
     five.add(bare);
     Fn<Integer, String> f = x -> ProcessHandle.current().pid() + ":" + (x * x);
     List<Integer> items = IntStream.range(0, 2000).boxed().collect(Collectors.toList());
-    try (ClusterLogs logs = ClusterLogs.start(); Pool pool = pool(five, CLUSTER)) {
+    try (CapturedLog logs = CapturedLog.of("com.hazelcast", "dev.procpool"); Pool pool = pool(five, CLUSTER)) {
       await().atMost(Duration.ofSeconds(30)).until(() -> pool.workers() == 10);
       List<String> results = new ArrayList<>();
       try (ResultIterator<String> it = pool.imap(f, items, 20)) {
@@ -200,7 +201,7 @@ class ClusterFaultsTest {
     List<Integer> items = IntStream.range(0, 2000).boxed().collect(Collectors.toList());
     Map<Integer, Object> outcomes = new HashMap<>();
     long t0 = System.nanoTime();
-    try (ClusterLogs logs = ClusterLogs.start(); Pool pool = pool(four, CLUSTER)) {
+    try (CapturedLog logs = CapturedLog.of("com.hazelcast", "dev.procpool"); Pool pool = pool(four, CLUSTER)) {
       try (ResultIterator<Integer> it = pool.imap(f, items, 50)) {
         for (int i = 0; it.hasNext(); i++) {
           try {
@@ -251,7 +252,7 @@ class ClusterFaultsTest {
       return ProcessHandle.current().pid() + ":" + running;
     };
     Iterator<Integer> endless = Stream.iterate(0, i -> i + 1).iterator();
-    try (ClusterLogs logs = ClusterLogs.start(); Pool pool = pool(two, CLUSTER);
+    try (CapturedLog logs = CapturedLog.of("com.hazelcast", "dev.procpool"); Pool pool = pool(two, CLUSTER);
         ResultIterator<String> it = pool.imap(f, endless, 1)) {
       assertThat(pool.workers()).as("two nodes of two threads").isEqualTo(4);
       List<MemberProcess> joining = List.of(
@@ -302,7 +303,7 @@ class ClusterFaultsTest {
       return x * x;
     };
     List<Integer> items = IntStream.range(0, 600).boxed().collect(Collectors.toList());
-    try (ClusterLogs logs = ClusterLogs.start(); Pool pool = pool(four, CLUSTER)) {
+    try (CapturedLog logs = CapturedLog.of("com.hazelcast", "dev.procpool"); Pool pool = pool(four, CLUSTER)) {
       var pending = pool.mapAsync(f, items, 5);
       await().atMost(Duration.ofSeconds(30)).until(() -> Stream.of(new File(dir).list())
           .anyMatch(n -> n.contains("-on-" + leaver.pid() + "-")));
@@ -332,7 +333,7 @@ class ClusterFaultsTest {
       return pid + ":" + (x * x);
     };
     List<Integer> items = IntStream.range(0, 1500).boxed().collect(Collectors.toList());
-    try (ClusterLogs logs = ClusterLogs.start(); Pool pool = pool(three, CLUSTER)) {
+    try (CapturedLog logs = CapturedLog.of("com.hazelcast", "dev.procpool"); Pool pool = pool(three, CLUSTER)) {
       var pending = pool.mapAsync(f, items);
       await().atMost(Duration.ofSeconds(30)).until(() -> victims.stream().allMatch(v ->
           Stream.of(new File(dir).list()).anyMatch(n -> n.endsWith("-on-" + v.pid()))));
@@ -389,7 +390,7 @@ class ClusterFaultsTest {
     String dir = tmp.toString();
     List<MemberProcess> both = alive(bareCluster);
     assertThat(both).hasSize(2);
-    ClusterLogs logs = ClusterLogs.start();
+    CapturedLog logs = CapturedLog.of("com.hazelcast", "dev.procpool");
     Pool pool = pool(both, BARE_CLUSTER);
     try {
       List<Future<?>> pending = new ArrayList<>();
