@@ -96,19 +96,9 @@ public abstract class FaultContract {
     return IntStream.range(0, n).boxed().collect(Collectors.toList());
   }
 
-  /** Runs an imap and returns each item's result, or the exception its item failed with. */
+  /** Runs an imap of x * 10 and returns each item's result, or the exception its item failed with. */
   private static List<Object> outcomes(Pool pool, List<Integer> items, int chunksize) {
-    List<Object> out = new ArrayList<>();
-    try (ResultIterator<Integer> it = pool.imap(x -> x * 10, items, chunksize)) {
-      while (it.hasNext()) {
-        try {
-          out.add(it.next());
-        } catch (TaskFailedException e) {
-          out.add(e);
-        }
-      }
-    }
-    return out;
+    return Outcomes.outcomes(pool, x -> x * 10, items, chunksize);
   }
 
   /** Every item has its exact result once, except the culprits, which failed with WorkerDiedException. */

@@ -161,17 +161,7 @@ class FaultScenariosTest {
   }
 
   private static List<Object> outcomes(Pool pool, List<Object> items) {
-    List<Object> out = new ArrayList<>();
-    try (var it = pool.imap(x -> valueOf(x) * 10, items, 4)) {
-      while (it.hasNext()) {
-        try {
-          out.add(it.next());
-        } catch (TaskFailedException e) {
-          out.add(e);
-        }
-      }
-    }
-    return out;
+    return dev.procpool.contract.Outcomes.outcomes(pool, x -> valueOf(x) * 10, items, 4);
   }
 
   private static void assertOnlyItemDied(List<Object> out, int victim, int size) {

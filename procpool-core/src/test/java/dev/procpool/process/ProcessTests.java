@@ -28,21 +28,6 @@ public final class ProcessTests {
     return IntStream.range(0, n).boxed().collect(Collectors.toList());
   }
 
-  /** Runs {@code fn} over the items and returns, per item, its result or the exception it failed with. */
-  public static <T, R> List<Object> outcomes(Pool pool, Fn<T, R> fn, List<T> items, int chunksize) {
-    List<Object> out = new ArrayList<>();
-    try (ResultIterator<R> it = pool.imap(fn, items, chunksize)) {
-      while (it.hasNext()) {
-        try {
-          out.add(it.next());
-        } catch (TaskFailedException e) {
-          out.add(e);
-        }
-      }
-    }
-    return out;
-  }
-
   /** Marks the calling worker as {@code name-<pid>} so that the test knows which process to hit. */
   public static long markPid(String dir, String name) {
     long pid = ProcessHandle.current().pid();

@@ -1,6 +1,6 @@
 package dev.procpool.process;
 
-import static dev.procpool.process.ProcessTests.outcomes;
+import static dev.procpool.contract.Outcomes.outcomes;
 import static dev.procpool.process.ProcessTests.range;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -3,7 +3,7 @@ package dev.procpool.process;
 import static dev.procpool.process.ProcessTests.alive;
 import static dev.procpool.process.ProcessTests.markPid;
 import static dev.procpool.process.ProcessTests.markedPids;
-import static dev.procpool.process.ProcessTests.outcomes;
+import static dev.procpool.contract.Outcomes.outcomes;
 import static dev.procpool.process.ProcessTests.range;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

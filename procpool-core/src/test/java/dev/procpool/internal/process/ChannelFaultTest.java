@@ -112,7 +112,7 @@ class ChannelFaultTest {
   }
 
   private static List<Object> outcomes(Fn<Integer, Integer> f) {
-    return ProcessTests.outcomes(pool, f, ProcessTests.range(5), 5);
+    return dev.procpool.contract.Outcomes.outcomes(pool, f, ProcessTests.range(5), 5);
   }
 
   private static void assertOnlyItemDied(List<Object> out, int victim, String message) {
