@@ -5,13 +5,10 @@ import dev.procpool.InputFailedException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
@@ -54,6 +51,28 @@ final class StreamCall extends Call {
 
   private record Failure(RuntimeException error) {}
 
+  /**
+   * A run of items the feeder read and queued as one chunk: its outcomes by offset (null while open), and
+   * how many are still open. Items are tracked per batch, not per item, so that an item costs no map
+   * entry and no boxed index on its way through.
+   */
+  private static final class Batch {
+    final long first;
+    final Object[] outcomes;
+    int open;
+    /** Ordered calls: the offset of the next outcome the consumer takes. */
+    int taken;
+
+    Batch(long first, int size) {
+      this.first = first;
+      this.outcomes = new Object[size];
+      this.open = size;
+    }
+  }
+
+  /** Marks an unordered call's outcome that went to {@link #arrived}: the item has its outcome. */
+  private static final Object ARRIVED = new Object();
+
   private final boolean ordered;
   /** Whether the chunk size adapts to the task time (none was given). */
   private final boolean adaptive;
@@ -70,17 +89,32 @@ final class StreamCall extends Call {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   // guarded by lock
-  private final Set<Long> outstanding = new HashSet<>();
-  private final Map<Long, Object> buffered = new HashMap<>();
+  /** The batches with items still open, by first index: what a worker's report is matched against. */
+  private final TreeMap<Long, Batch> open = new TreeMap<>();
+  /** Items read without an outcome yet. */
+  private long openItems;
+  /** Ordered calls: the batches not yet wholly taken by the consumer, in input order. */
+  private final ArrayDeque<Batch> undelivered = new ArrayDeque<>();
+  /** Unordered calls: outcomes in the order they came. */
   private final ArrayDeque<Object> arrived = new ArrayDeque<>();
   private long read;
+  /** Outcomes moved to the consumer (into its {@link #local} buffer). */
   private long delivered;
   private boolean inputDone;
   private Throwable inputError;
   private boolean inputErrorDelivered;
-  private RuntimeException aborted;
-  private boolean closed;
+  /** Set under the lock; read without it by the consumer between refills. */
+  private volatile RuntimeException aborted;
+  private volatile boolean closed;
   private Thread feeder;
+  /** Whether the consumer waits for an outcome, so that arrivals must wake it. */
+  private boolean consumerWaiting;
+
+  // The consumer's side (one consumer thread at a time, as for any iterator): outcomes taken from the
+  // call in one go, handed out without the lock. Their permits go back when the buffer is refilled.
+  private Object[] local = new Object[16];
+  private int localNext;
+  private int localEnd;
 
   private StreamCall(
       Engine engine,
@@ -166,8 +200,13 @@ final class StreamCall extends Call {
             return;
           }
           first = read;
-          for (int k = 0; k < batch.size(); k++) {
-            outstanding.add(first + k);
+          if (!batch.isEmpty()) {
+            Batch b = new Batch(first, batch.size());
+            open.put(first, b);
+            openItems += batch.size();
+            if (ordered) {
+              undelivered.addLast(b);
+            }
           }
           read += batch.size();
           if (end) {
@@ -178,8 +217,10 @@ final class StreamCall extends Call {
               t.total(read);
             }
           }
-          idle = inputDone && outstanding.isEmpty();
-          changed.signalAll();
+          idle = inputDone && openItems == 0;
+          if (end && consumerWaiting) {
+            changed.signalAll(); // the consumer may wait for the end
+          }
         } finally {
           lock.unlock();
         }
@@ -220,15 +261,26 @@ final class StreamCall extends Call {
   void onResults(long firstIndex, List<?> results) {
     boolean idle;
     int fresh = 0;
+    int n = results.size();
     lock.lock();
     try {
-      for (int k = 0; k < results.size(); k++) {
-        Object v = results.get(k);
-        if (arrive(firstIndex + k, v == null ? NULL : v)) {
-          fresh++;
+      for (int k = 0; k < n; ) {
+        Batch b = batchOf(firstIndex + k);
+        if (b == null) {
+          k++; // given up on, or already has its outcome
+          continue;
         }
+        int off = (int) (firstIndex + k - b.first);
+        int run = Math.min(n - k, b.outcomes.length - off);
+        for (int j = 0; j < run; j++) {
+          Object v = results.get(k + j);
+          if (arrive(b, off + j, v == null ? NULL : v)) {
+            fresh++;
+          }
+        }
+        k += run;
       }
-      idle = inputDone && outstanding.isEmpty();
+      idle = settled(fresh);
       count(fresh, 0);
     } finally {
       lock.unlock();
@@ -242,11 +294,14 @@ final class StreamCall extends Call {
   @Override
   void onFailure(long index, Throwable error, boolean byPool) {
     boolean idle;
-    boolean fresh;
+    boolean fresh = false;
     lock.lock();
     try {
-      fresh = arrive(index, new Failure(Failures.record(index, error, byPool)));
-      idle = inputDone && outstanding.isEmpty();
+      Batch b = batchOf(index);
+      if (b != null) {
+        fresh = arrive(b, (int) (index - b.first), new Failure(Failures.record(index, error, byPool)));
+      }
+      idle = settled(fresh ? 1 : 0);
       count(0, fresh ? 1 : 0);
     } finally {
       lock.unlock();
@@ -255,6 +310,45 @@ final class StreamCall extends Call {
     if (idle) {
       finish();
     }
+  }
+
+  /** The open batch holding {@code index}, or null if that item has its outcome or was never read. */
+  private Batch batchOf(long index) {
+    java.util.Map.Entry<Long, Batch> e = open.floorEntry(index);
+    if (e == null) {
+      return null;
+    }
+    Batch b = e.getValue();
+    return index - b.first < b.outcomes.length ? b : null;
+  }
+
+  /**
+   * Records an outcome; false for a duplicate. A batch whose items all have their outcome leaves the
+   * open batches; an ordered call keeps it for the consumer.
+   */
+  private boolean arrive(Batch b, int offset, Object outcome) {
+    if (b.outcomes[offset] != null) {
+      return false;
+    }
+    if (ordered) {
+      b.outcomes[offset] = outcome;
+    } else {
+      b.outcomes[offset] = ARRIVED;
+      arrived.add(outcome);
+    }
+    if (--b.open == 0) {
+      open.remove(b.first);
+    }
+    return true;
+  }
+
+  /** Counts {@code fresh} outcomes, wakes a waiting consumer; returns whether the call needs nothing more. */
+  private boolean settled(int fresh) {
+    openItems -= fresh;
+    if (fresh > 0 && consumerWaiting) {
+      changed.signalAll();
+    }
+    return inputDone && openItems == 0;
   }
 
   /**
@@ -291,25 +385,11 @@ final class StreamCall extends Call {
     }
   }
 
-  /** Records an outcome; false for a duplicate, or for an item given up on. */
-  private boolean arrive(long index, Object outcome) {
-    if (!outstanding.remove(index)) {
-      return false;
-    }
-    if (ordered) {
-      buffered.put(index, outcome);
-    } else {
-      arrived.add(outcome);
-    }
-    changed.signalAll();
-    return true;
-  }
-
   @Override
   boolean isResolved(long index) {
     lock.lock();
     try {
-      return closed || aborted != null || !outstanding.contains(index);
+      return closed || aborted != null || batchOf(index) == null;
     } finally {
       lock.unlock();
     }
@@ -334,6 +414,9 @@ final class StreamCall extends Call {
   // ------------------------------------------------------------------ consumer side
 
   boolean hasNext() {
+    if (localNext < localEnd && aborted == null && !closed) {
+      return true;
+    }
     try {
       return more(awaitNext(-1));
     } catch (InterruptedException e) {
@@ -344,6 +427,9 @@ final class StreamCall extends Call {
   }
 
   Object next() {
+    if (localNext < localEnd && aborted == null && !closed) {
+      return hand(local[localNext++]);
+    }
     if (!hasNext()) {
       throw new NoSuchElementException("no more results");
     }
@@ -351,6 +437,9 @@ final class StreamCall extends Call {
   }
 
   Object next(Duration timeout) throws TimeoutException {
+    if (localNext < localEnd && aborted == null && !closed) {
+      return hand(local[localNext++]);
+    }
     try {
       if (!more(awaitNext(Math.max(0, timeout.toNanos())))) {
         throw new NoSuchElementException("no more results");
@@ -361,34 +450,99 @@ final class StreamCall extends Call {
     return take();
   }
 
-  /** Waits until the next outcome is known; false at the end. {@code nanos < 0} waits forever. */
+  /**
+   * Waits until the next outcome is known, and moves what is there to the consumer's buffer (unless
+   * the call was aborted, or the input failed: then the buffer is empty); false at the end.
+   * {@code nanos < 0} waits forever.
+   */
   private boolean awaitNext(long nanos) throws InterruptedException, TimeoutException {
+    if (localNext < localEnd && aborted == null && !closed) {
+      return true;
+    }
     lock.lockInterruptibly();
     try {
       for (;;) {
         if (closed) {
           return false;
         }
-        if (aborted != null || (ordered ? buffered.containsKey(delivered) : !arrived.isEmpty())) {
+        if (aborted != null) {
+          return true;
+        }
+        if (refill()) {
           return true;
         }
         if (inputDone && delivered == read) {
+          if (inputError == null) {
+            closed = true; // read to the end: nothing is left to cancel if the iterator is dropped now
+          }
           return inputError != null && !inputErrorDelivered;
         }
-        if (nanos < 0) {
-          changed.await();
-        } else if (nanos == 0) {
-          throw new TimeoutException("no result within the timeout; the work goes on, call next() again");
-        } else {
-          nanos = changed.awaitNanos(nanos);
-          if (nanos <= 0) {
-            nanos = 0;
+        consumerWaiting = true;
+        try {
+          if (nanos < 0) {
+            changed.await();
+          } else if (nanos == 0) {
+            throw new TimeoutException("no result within the timeout; the work goes on, call next() again");
+          } else {
+            nanos = changed.awaitNanos(nanos);
+            if (nanos <= 0) {
+              nanos = 0;
+            }
           }
+        } finally {
+          consumerWaiting = false;
         }
       }
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Under the lock: gives the permits of the outcomes handed out since the last refill back to the
+   * feeder, and moves the outcomes that are ready (in input order for imap) to the consumer's buffer, at
+   * most a quarter of the read-ahead bound, so that the rest stays free for work in flight. One lock and
+   * one wake-up of the feeder per refill, not per result. Returns whether the buffer holds any.
+   */
+  private boolean refill() {
+    if (localNext < localEnd) {
+      return true;
+    }
+    if (localEnd > 0) {
+      permits.release(localEnd);
+      localNext = 0;
+      localEnd = 0;
+    }
+    int cap = (int) Math.max(1, Math.min(MAX_REFILL, engine.settings.readAheadBound(chunksize) / 4));
+    int n = 0;
+    if (ordered) {
+      Batch b;
+      while (n < cap && (b = undelivered.peekFirst()) != null && b.taken < b.outcomes.length
+          && b.outcomes[b.taken] != null) {
+        local = room(local, n);
+        local[n++] = b.outcomes[b.taken];
+        b.outcomes[b.taken++] = null; // the consumer holds it now
+        if (b.taken == b.outcomes.length) {
+          undelivered.pollFirst();
+        }
+      }
+    } else {
+      Object o;
+      while (n < cap && (o = arrived.poll()) != null) {
+        local = room(local, n);
+        local[n++] = o;
+      }
+    }
+    delivered += n;
+    localEnd = n;
+    return n > 0;
+  }
+
+  /** Refills take at most this many outcomes at once. */
+  private static final int MAX_REFILL = 1024;
+
+  private static Object[] room(Object[] buffer, int n) {
+    return n < buffer.length ? buffer : java.util.Arrays.copyOf(buffer, Math.min(MAX_REFILL, 2 * buffer.length));
   }
 
   /**
@@ -403,36 +557,30 @@ final class StreamCall extends Call {
     return more;
   }
 
+  /** After {@link #awaitNext} said there is more: the next outcome, the call's failure, or the input's. */
   private Object take() {
-    Object outcome = null;
-    RuntimeException thrown = null;
-    boolean end;
+    RuntimeException thrown;
     lock.lock();
     try {
       if (aborted != null) {
         thrown = aborted; // thrown once; the iteration is over
+      } else if (localNext < localEnd) {
+        return hand(local[localNext++]);
       } else {
-        long index = delivered;
-        outcome = ordered ? buffered.remove(index) : arrived.poll();
-        if (outcome == null) {
-          inputErrorDelivered = true;
-          thrown = new InputFailedException(read, inputError);
-        } else {
-          delivered++;
-        }
+        inputErrorDelivered = true;
+        thrown = new InputFailedException(read, inputError);
       }
-      end = thrown != null || (inputDone && delivered == read && inputError == null);
-      if (end) {
-        closed = true;
-      }
+      closed = true;
     } finally {
       lock.unlock();
     }
-    more(!end);
-    if (thrown != null) {
-      throw thrown;
-    }
-    permits.release();
+    more(false);
+    throw thrown;
+  }
+
+  /** Hands an outcome to the consumer: its value, or what its failure throws. */
+  private Object hand(Object outcome) {
+    local[localNext - 1] = null;
     if (outcome instanceof Failure f) {
       throw Failures.forCaller(f.error());
     }
