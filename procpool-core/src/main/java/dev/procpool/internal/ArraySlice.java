@@ -6,16 +6,24 @@ import java.util.Objects;
 import java.util.RandomAccess;
 
 /**
- * An unmodifiable view of a range of an array: a chunk's items. The JDK's views
- * ({@code Collections.unmodifiableList(..).subList(..)}) copy out element by element through an
- * iterator, which was a third of the pool's own time in a {@code map} over a million items on processes.
+ * An unmodifiable view of a range of an array: a chunk's items, and the runs of results a backend
+ * reports. The JDK's views ({@code Collections.unmodifiableList(..).subList(..)}) copy out element by
+ * element through an iterator, which was a third of the pool's own time in a {@code map} over a million
+ * items on processes; a call copies a slice's results with one {@link System#arraycopy}.
  */
-final class ArraySlice extends AbstractList<Object> implements RandomAccess {
+public final class ArraySlice extends AbstractList<Object> implements RandomAccess {
   private final Object[] array;
   private final int from;
   private final int size;
 
-  ArraySlice(Object[] array, int from, int to) {
+  /**
+   * Views {@code array[from..to)}; the caller must not change that range while the view is in use.
+   *
+   * @param array the array
+   * @param from the first index, inclusive
+   * @param to the last index, exclusive
+   */
+  public ArraySlice(Object[] array, int from, int to) {
     Objects.checkFromToIndex(from, to, array.length);
     this.array = array;
     this.from = from;
@@ -30,6 +38,16 @@ final class ArraySlice extends AbstractList<Object> implements RandomAccess {
   @Override
   public int size() {
     return size;
+  }
+
+  /**
+   * Copies the slice into {@code dest} at {@code destPos}.
+   *
+   * @param dest the array to copy into
+   * @param destPos where the first element goes
+   */
+  void copyInto(Object[] dest, int destPos) {
+    System.arraycopy(array, from, dest, destPos, size);
   }
 
   @Override

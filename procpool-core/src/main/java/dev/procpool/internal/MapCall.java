@@ -54,28 +54,34 @@ final class MapCall extends Call {
   void onResults(long firstIndex, List<?> results) {
     boolean complete;
     int fresh = 0;
-    // Copied out before the lock, element by element for indexed lists (the JDK's sublists copy through
-    // an iterator), so that the results reach the call's array in one System.arraycopy: the array is
-    // old (a million references is a humongous object for G1), and storing young objects into it one
-    // by one pays the collector's write barrier on every store, most of a big map's cost on threads.
-    Object[] incoming = results instanceof RandomAccess ? copy(results) : results.toArray();
+    // The results reach the call's array in one System.arraycopy: the array is old (a million references
+    // is a humongous object for G1), and storing young objects into it one by one pays the collector's
+    // write barrier on every store, most of a big map's cost on threads. A slice of a backend's array is
+    // copied from that array under the lock; any other list is first copied out, before it (element by
+    // element for indexed lists: the JDK's sublists copy through an iterator).
+    ArraySlice slice = results instanceof ArraySlice s ? s : null;
+    Object[] incoming = slice != null ? null : results instanceof RandomAccess ? copy(results) : results.toArray();
     synchronized (this) {
       if (done.isDone()) {
         return;
       }
       int first = (int) firstIndex;
-      int n = incoming.length;
+      int n = results.size();
       int set = resolved.nextSetBit(first);
       if (set < 0 || set >= first + n) {
         // The usual case, none of them reported yet: one copy, one range of bits.
-        System.arraycopy(incoming, 0, values, first, n);
+        if (slice != null) {
+          slice.copyInto(values, first);
+        } else {
+          System.arraycopy(incoming, 0, values, first, n);
+        }
         resolved.set(first, first + n);
         fresh = n;
       } else {
         for (int k = 0; k < n; k++) {
           if (!resolved.get(first + k)) {
             resolved.set(first + k);
-            values[first + k] = incoming[k];
+            values[first + k] = slice != null ? slice.get(k) : incoming[k];
             fresh++;
           }
         }

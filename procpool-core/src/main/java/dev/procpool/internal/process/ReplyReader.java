@@ -1,6 +1,7 @@
 package dev.procpool.internal.process;
 
 import dev.procpool.RemoteTaskException;
+import dev.procpool.internal.ArraySlice;
 import dev.procpool.spi.Chunk;
 import dev.procpool.spi.WorkerLink;
 import java.io.EOFException;
@@ -11,7 +12,6 @@ import java.lang.System.Logger.Level;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -165,7 +165,6 @@ final class ReplyReader implements Runnable {
 
   /** Reports outcomes: runs of results at once, each failure on its own; skipped items were failed already. */
   private void report(Chunk chunk, int offset, Object[] values) {
-    List<Object> all = Arrays.asList(values);
     int run = -1;
     for (int i = 0; i <= values.length; i++) {
       Object v = i < values.length ? values[i] : null;
@@ -178,7 +177,7 @@ final class ReplyReader implements Runnable {
         continue;
       }
       if (run >= 0) {
-        link.completed(chunk, offset + run, all.subList(run, i));
+        link.completed(chunk, offset + run, new ArraySlice(values, run, i));
         run = -1;
       }
       if (v instanceof RemoteFailure failure) {

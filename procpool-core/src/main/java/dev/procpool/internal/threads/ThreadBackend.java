@@ -1,6 +1,7 @@
 package dev.procpool.internal.threads;
 
 import dev.procpool.Fn;
+import dev.procpool.internal.ArraySlice;
 import dev.procpool.spi.Backend;
 import dev.procpool.spi.Chunk;
 import dev.procpool.spi.Exit;
@@ -257,22 +258,23 @@ public final class ThreadBackend implements Backend {
     /**
      * Without a timeout, only interrupts aimed at this job can reach its items, so the chunk is marked
      * as running once, not every item (two monitors per item were most of the cost of tiny tasks), and
-     * results go into an array, reported in runs between failures: the loop is as tight as a stream's.
+     * results go into an array, reported in runs between failures as slices of it, which a map copies
+     * with one arraycopy: the loop is as tight as a stream's.
      * An interrupt a task left on its own thread is still cleared after every item.
      */
     private boolean runUntimed(Chunk chunk, Job job, long began) {
       Fn<Object, Object> fn = job.function();
-      Object[] items = chunk.items().toArray();
-      Object[] results = new Object[items.length];
-      List<Object> all = java.util.Arrays.asList(results);
+      List<?> items = chunk.items();
+      int size = items.size();
+      Object[] results = new Object[size];
       int runStart = 0;
       int i = 0;
       link.started(chunk);
       begin(chunk, 0, null);
-      for (; i < items.length && !job.isCancelled() && !terminated && !abandoned; i++) {
+      for (; i < size && !job.isCancelled() && !terminated && !abandoned; i++) {
         Object result;
         try {
-          result = fn.apply(items[i]);
+          result = fn.apply(items.get(i));
         } catch (Throwable t) {
           Thread.interrupted();
           end(); // the engine and listeners hear of it with no item marked as running, as with a timeout
@@ -280,7 +282,7 @@ public final class ThreadBackend implements Backend {
             return false;
           }
           if (i > runStart) {
-            link.completed(chunk, runStart, all.subList(runStart, i));
+            link.completed(chunk, runStart, new ArraySlice(results, runStart, i));
           }
           link.failed(chunk, i, t);
           runStart = i + 1;
@@ -295,7 +297,7 @@ public final class ThreadBackend implements Backend {
       }
       ran(began);
       if (i > runStart) {
-        link.completed(chunk, runStart, all.subList(runStart, i));
+        link.completed(chunk, runStart, new ArraySlice(results, runStart, i));
       }
       return true;
     }
