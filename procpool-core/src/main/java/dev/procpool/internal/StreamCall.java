@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -35,19 +34,6 @@ final class StreamCall extends Call {
   static final long TARGET_CHUNK_NANOS = 200_000_000L;
   /** Adaptive chunks never hold more items than this, which bounds what read-ahead keeps in memory. */
   static final int MAX_AUTO_CHUNK = 1024;
-
-  /** A semaphore whose number of permits can also shrink, for a read-ahead bound that follows the chunk size. */
-  private static final class Permits extends Semaphore {
-    private static final long serialVersionUID = 1L;
-
-    Permits(int permits) {
-      super(permits);
-    }
-
-    void reduce(int n) {
-      reducePermits(n);
-    }
-  }
 
   private record Failure(RuntimeException error) {}
 
@@ -83,12 +69,19 @@ final class StreamCall extends Call {
   private double nanosPerItem = -1;
   private final Iterator<?> input;
   private final AutoCloseable inputResource;
-  /** One permit per item taken from the input and not yet handed to the consumer. */
-  private final Permits permits;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
+  /** Wakes the feeder: the consumer left room for more items. */
+  private final Condition room = lock.newCondition();
   // guarded by lock
+  /**
+   * Items the feeder may still read: the read-ahead bound less the items read and not yet handed to the
+   * consumer. Negative while a shrinking bound is caught up with.
+   */
+  private long permits;
+  /** How many permits the feeder waits for, or 0 when it does not wait. */
+  private int feederWants;
   /** The batches with items still open, by first index: what a worker's report is matched against. */
   private final TreeMap<Long, Batch> open = new TreeMap<>();
   /** Items read without an outcome yet. */
@@ -131,7 +124,7 @@ final class StreamCall extends Call {
     this.adaptive = chunksize == AUTO;
     this.chunksize = adaptive ? 1 : chunksize;
     this.ordered = ordered;
-    this.permits = new Permits((int) Math.min(Integer.MAX_VALUE, engine.settings.readAheadBound(this.chunksize)));
+    this.permits = engine.settings.readAheadBound(this.chunksize);
   }
 
   static StreamCall start(
@@ -173,62 +166,45 @@ final class StreamCall extends Call {
       lock.unlock();
     }
     try {
+      List<Object[]> pending = new ArrayList<>();
       boolean end = false;
       while (!end) {
         int size = chunksize;
-        permits.acquire(size);
-        List<Object> batch = new ArrayList<>(size);
+        int want = acquire(size);
+        int taken = 0;
         Throwable error = null;
-        try {
-          while (batch.size() < size && !end) {
-            if (input.hasNext()) {
-              batch.add(input.next());
-            } else {
-              end = true;
+        long since = System.nanoTime();
+        while (taken < want && !end) {
+          Object[] chunk = new Object[Math.min(size, want - taken)];
+          int n = 0;
+          try {
+            while (n < chunk.length && !end) {
+              if (input.hasNext()) {
+                Object item = input.next(); // before n++: an input that throws has not given an item
+                chunk[n++] = item;
+              } else {
+                end = true;
+              }
             }
+          } catch (Throwable t) {
+            error = t;
+            end = true;
           }
-        } catch (Throwable t) {
-          error = t;
-          end = true;
-        }
-        permits.release(size - batch.size());
-        long first;
-        boolean idle;
-        lock.lock();
-        try {
-          if (closed || aborted != null) {
-            return;
+          taken += n;
+          if (n > 0) {
+            pending.add(n == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, n));
           }
-          first = read;
-          if (!batch.isEmpty()) {
-            Batch b = new Batch(first, batch.size());
-            open.put(first, b);
-            openItems += batch.size();
-            if (ordered) {
-              undelivered.addLast(b);
+          // Chunks go out together while the input is quick, so that a burst of small chunks costs one
+          // wake-up down the line; an input that is slow to give items sends each chunk as it comes.
+          if (end || taken == want || System.nanoTime() - since > FEED_LINGER_NANOS) {
+            if (!enqueue(pending, end, error)) {
+              return;
             }
+            since = System.nanoTime();
           }
-          read += batch.size();
-          if (end) {
-            inputDone = true;
-            inputError = error;
-            Tracker t = tracker;
-            if (t != null) {
-              t.total(read);
-            }
-          }
-          idle = inputDone && openItems == 0;
-          if (end && consumerWaiting) {
-            changed.signalAll(); // the consumer may wait for the end
-          }
-        } finally {
-          lock.unlock();
         }
-        if (!batch.isEmpty()) {
-          engine.enqueue(List.of(new WorkChunk(this, first, java.util.Collections.unmodifiableList(batch))));
-        }
-        if (idle) {
-          finish();
+        if (taken < want) {
+          release(want - taken);
         }
       }
     } catch (InterruptedException e) {
@@ -243,6 +219,95 @@ final class StreamCall extends Call {
       Thread.interrupted(); // an interrupt aimed at this call must not reach the thread's next job
       closeInput();
     }
+  }
+
+  /** The longest the feeder holds chunks it read before it queues them. */
+  private static final long FEED_LINGER_NANOS = 50_000;
+
+  /**
+   * Waits until the consumer has left room for a chunk, or for as many whole chunks as a quarter of the
+   * read-ahead bound holds, takes that many permits and returns how many: the feeder then wakes once
+   * per run of results the consumer took, not once per result.
+   */
+  private int acquire(int size) throws InterruptedException {
+    long bound = engine.settings.readAheadBound(size);
+    // Whole chunks only: a chunk holds exactly the chunk size, but the input's last.
+    int want = (int) Math.min(Integer.MAX_VALUE / 2, (long) size * Math.max(1, bound / 4 / size));
+    lock.lockInterruptibly();
+    try {
+      while (permits < want) {
+        if (closed || aborted != null) {
+          throw new InterruptedException();
+        }
+        feederWants = want;
+        try {
+          room.await();
+        } finally {
+          feederWants = 0;
+        }
+      }
+      permits -= want;
+      return want;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Gives permits back, waking the feeder if it now has what it waits for; call under the lock or not. */
+  private void release(long n) {
+    lock.lock();
+    try {
+      permits += n;
+      if (feederWants > 0 && permits >= feederWants) {
+        room.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Records the chunks read and queues them; false if the call is over and the feeder must stop. */
+  private boolean enqueue(List<Object[]> pending, boolean end, Throwable error) {
+    List<WorkChunk> chunks = new ArrayList<>(pending.size());
+    boolean idle;
+    lock.lock();
+    try {
+      if (closed || aborted != null) {
+        return false;
+      }
+      for (Object[] items : pending) {
+        Batch b = new Batch(read, items.length);
+        open.put(read, b);
+        openItems += items.length;
+        if (ordered) {
+          undelivered.addLast(b);
+        }
+        chunks.add(new WorkChunk(this, read, new ArraySlice(items, 0, items.length)));
+        read += items.length;
+      }
+      if (end) {
+        inputDone = true;
+        inputError = error;
+        Tracker t = tracker;
+        if (t != null) {
+          t.total(read);
+        }
+        if (consumerWaiting) {
+          changed.signalAll(); // the consumer may wait for the end
+        }
+      }
+      idle = inputDone && openItems == 0;
+    } finally {
+      lock.unlock();
+    }
+    pending.clear();
+    if (!chunks.isEmpty()) {
+      engine.enqueue(chunks);
+    }
+    if (idle) {
+      finish();
+    }
+    return true;
   }
 
   private void closeInput() {
@@ -376,12 +441,7 @@ final class StreamCall extends Call {
         return;
       }
       chunksize = next;
-      long delta = engine.settings.readAheadBound(next) - engine.settings.readAheadBound(current);
-      if (delta > 0) {
-        permits.release((int) Math.min(Integer.MAX_VALUE, delta));
-      } else {
-        permits.reduce((int) Math.min(Integer.MAX_VALUE, -delta));
-      }
+      release(engine.settings.readAheadBound(next) - engine.settings.readAheadBound(current));
     }
   }
 
@@ -509,7 +569,7 @@ final class StreamCall extends Call {
       return true;
     }
     if (localEnd > 0) {
-      permits.release(localEnd);
+      release(localEnd);
       localNext = 0;
       localEnd = 0;
     }
@@ -520,8 +580,7 @@ final class StreamCall extends Call {
       while (n < cap && (b = undelivered.peekFirst()) != null && b.taken < b.outcomes.length
           && b.outcomes[b.taken] != null) {
         local = room(local, n);
-        local[n++] = b.outcomes[b.taken];
-        b.outcomes[b.taken++] = null; // the consumer holds it now
+        local[n++] = b.outcomes[b.taken++];
         if (b.taken == b.outcomes.length) {
           undelivered.pollFirst();
         }
