@@ -13,14 +13,23 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * The user's view of a {@link MapCall}: callbacks run and the future completes on the pool's result
- * thread, so user code never runs on a worker's or a backend's thread.
+ * The user's view of a {@link MapCall}: callbacks, and the stages of the futures that
+ * {@link #toCompletableFuture()} hands out, run on the pool's result thread, so user code never runs on a
+ * worker's or a backend's thread. A result nobody attached code to (the common {@code applyAsync(..)}
+ * then {@code get()}) is settled where the call completes, without that hand-off: there is nothing
+ * to run, only waiters to wake.
  */
 final class AsyncResultImpl<R> implements AsyncResult<R> {
   private static final System.Logger LOG = System.getLogger("dev.procpool");
 
   private final MapCall call;
   private final CompletableFuture<R> future = new CompletableFuture<>();
+  private final Consumer<? super R> callback;
+  private final Consumer<? super Throwable> errorCallback;
+  /** The futures {@link #toCompletableFuture()} handed out before the result was settled (guarded by this). */
+  private List<CompletableFuture<R>> mirrors;
+  /** Whether {@link #future} is settled and the mirrors taken (guarded by this). */
+  private boolean settled;
 
   AsyncResultImpl(
       MapCall call,
@@ -28,10 +37,21 @@ final class AsyncResultImpl<R> implements AsyncResult<R> {
       Consumer<? super R> callback,
       Consumer<? super Throwable> errorCallback) {
     this.call = call;
-    call.done.whenComplete((values, failure) -> onResultThread(() -> {
-      if (future.isDone()) {
-        return; // cancelled by the user: no callbacks
+    this.callback = callback;
+    this.errorCallback = errorCallback;
+    boolean callbacks = callback != null || errorCallback != null;
+    call.done.whenComplete((values, failure) -> {
+      if (callbacks) {
+        onResultThread(() -> settle(convert, values, failure));
+      } else {
+        settle(convert, values, failure);
       }
+    });
+  }
+
+  /** Runs the callback and completes the future (unless the user cancelled it), then the mirrors. */
+  private void settle(Function<List<Object>, R> convert, List<Object> values, Throwable failure) {
+    if (!future.isDone()) {
       if (failure == null) {
         R result = convert.apply(values);
         runCallback(callback, result);
@@ -41,7 +61,37 @@ final class AsyncResultImpl<R> implements AsyncResult<R> {
         runCallback(errorCallback, cause);
         future.completeExceptionally(cause);
       }
-    }));
+    } // else cancelled by the user: no callbacks
+    settleMirrors();
+  }
+
+  /** The future is done: completes the mirrors handed out so far, on the result thread. */
+  private void settleMirrors() {
+    List<CompletableFuture<R>> waiting;
+    synchronized (this) {
+      settled = true;
+      waiting = mirrors;
+      mirrors = null;
+    }
+    if (waiting != null) {
+      Runnable complete = () -> waiting.forEach(this::mirror);
+      if (Thread.currentThread() == call.engine.resultThread()) {
+        complete.run();
+      } else {
+        onResultThread(complete);
+      }
+    }
+  }
+
+  /** Completes {@code m} as {@link #future} completed. */
+  private void mirror(CompletableFuture<R> m) {
+    future.whenComplete((r, t) -> {
+      if (t == null) {
+        m.complete(r);
+      } else {
+        m.completeExceptionally(t);
+      }
+    });
   }
 
   private void onResultThread(Runnable settle) {
@@ -108,13 +158,24 @@ final class AsyncResultImpl<R> implements AsyncResult<R> {
 
   @Override
   public CompletableFuture<R> toCompletableFuture() {
-    return future.copy();
+    synchronized (this) {
+      if (!settled) {
+        CompletableFuture<R> m = new CompletableFuture<>();
+        if (mirrors == null) {
+          mirrors = new java.util.ArrayList<>(1);
+        }
+        mirrors.add(m);
+        return m;
+      }
+    }
+    return future.copy(); // settled: stages attached from now on run on the thread that attaches them
   }
 
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
     boolean cancelled = future.cancel(mayInterruptIfRunning);
     if (cancelled) {
+      settleMirrors();
       call.cancel(mayInterruptIfRunning);
     }
     return cancelled;

@@ -89,6 +89,11 @@ final class Engine implements WorkSource {
     this.feeders = Executors.newCachedThreadPool(daemonThreads(settings.poolName() + "-feeder"));
   }
 
+  /** The thread that runs callbacks, or null before it started. */
+  Thread resultThread() {
+    return resultThread;
+  }
+
   /** Throws if the caller is the pool's callback thread, which {@code what} would wait for. */
   void checkNotResultThread(String what) {
     if (Thread.currentThread() == resultThread) {

@@ -597,6 +597,26 @@ public abstract class PoolContract {
   }
 
   @Test
+  void stagesOfAFutureFromAnAsyncResultRunOnThePoolsResultThread() throws Exception {
+    Pool pool = pool(1);
+    String dir = dir();
+    AsyncResult<Integer> r = pool.applyAsync(() -> Probe.await(dir, "go", GATE_LIMIT) ? 1 : 0);
+    // Asked for before the result is there: its stages run on the result thread, never a worker's.
+    java.util.concurrent.CompletableFuture<String> where =
+        r.toCompletableFuture().thenApply(x -> x + " on " + Thread.currentThread().getName());
+    Probe.mark(dir, "go");
+    assertThat(where.get(10, TimeUnit.SECONDS)).startsWith("1 on ").contains("-results-");
+    assertThat(r.get()).isEqualTo(1);
+    // Asked for after: complete already.
+    assertThat(r.toCompletableFuture().getNow(null)).isEqualTo(1);
+    // Cancelling the result completes the futures handed out before.
+    AsyncResult<Boolean> blocked = pool.applyAsync(() -> Probe.await(dir, "never", GATE_LIMIT));
+    java.util.concurrent.CompletableFuture<Boolean> mirror = blocked.toCompletableFuture();
+    assertThat(blocked.cancel(true)).isTrue();
+    assertThatThrownBy(() -> mirror.get(10, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class);
+  }
+
+  @Test
   void cancellingAnAsyncResultStopsItsWork() throws Exception {
     Pool pool = pool(1);
     String dir = dir();

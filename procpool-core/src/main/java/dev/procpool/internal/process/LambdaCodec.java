@@ -12,11 +12,7 @@ import java.lang.reflect.Method;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -59,8 +55,16 @@ final class LambdaCodec {
     }
   };
 
-  /** In the pool: each lambda class's {@link #template}, encoded once. Weak, so that classes can unload. */
-  private static final Map<Class<?>, byte[]> TEMPLATES = Collections.synchronizedMap(new WeakHashMap<>());
+  /**
+   * In the pool: each lambda class's {@link #template}, encoded once, in a holder filled on first use (the
+   * template needs an instance). A ClassValue, so that classes can unload and a look-up takes no lock.
+   */
+  private static final ClassValue<byte[][]> TEMPLATES = new ClassValue<>() {
+    @Override
+    protected byte[][] computeValue(Class<?> type) {
+      return new byte[1][];
+    }
+  };
 
   /** In the worker: each capturing class's {@code $deserializeLambda$}. */
   private static final Map<Class<?>, MethodHandle> DESERIALIZERS = new ConcurrentHashMap<>();
@@ -78,7 +82,7 @@ final class LambdaCodec {
   static byte[] encode(Object fn) {
     try {
       Out out = new Out();
-      out.bytes.add(new byte[] {FORM});
+      out.put(FORM);
       return lambda(fn, out, 0) ? out.toArray() : null;
     } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
       return null;
@@ -90,26 +94,27 @@ final class LambdaCodec {
     if (s == null || depth > MAX_NESTING) {
       return false;
     }
-    out.bytes.add(TEMPLATES.computeIfAbsent(fn.getClass(), c -> template(s)));
+    byte[][] template = TEMPLATES.get(fn.getClass());
+    if (template[0] == null) {
+      template[0] = template(s); // a race only encodes it twice
+    }
+    out.put(template[0]);
     out.integer(s.getCapturedArgCount());
     for (int i = 0; i < s.getCapturedArgCount(); i++) {
       Object arg = s.getCapturedArg(i);
       int compact = Codec.compactSize(arg);
       if (compact >= 0 && arg != Codec.Marker.SKIPPED) {
-        ByteBuffer b = ByteBuffer.allocate(1 + compact);
-        b.put(VALUE);
-        Codec.putCompact(b, arg);
-        out.bytes.add(b.array());
+        Codec.putCompact(out.room(1 + compact).put(VALUE), arg);
       } else if (serializedForm(arg) != null) {
-        out.bytes.add(new byte[] {LAMBDA});
+        out.put(LAMBDA);
         if (!lambda(arg, out, depth + 1)) {
           return false;
         }
       } else {
         byte[] java = Codec.serialize(arg); // throws for what is not serializable: then Java serialization says why
-        out.bytes.add(new byte[] {JAVA});
+        out.put(JAVA);
         out.integer(java.length);
-        out.bytes.add(java);
+        out.put(java);
       }
     }
     return true;
@@ -308,30 +313,40 @@ final class LambdaCodec {
     return s;
   }
 
-  /** Pieces of the encoding, joined once at the end. */
+  /** The encoding as it is written: one buffer that grows as needed. */
   private static final class Out {
-    final List<byte[]> bytes = new ArrayList<>();
+    private ByteBuffer buffer = ByteBuffer.allocate(256);
+
+    /** Makes room for {@code n} more bytes and returns the buffer to write them to. */
+    ByteBuffer room(int n) {
+      if (buffer.remaining() < n) {
+        ByteBuffer bigger = ByteBuffer.allocate(Math.max(2 * buffer.capacity(), buffer.position() + n));
+        bigger.put(buffer.array(), 0, buffer.position());
+        buffer = bigger;
+      }
+      return buffer;
+    }
+
+    void put(byte b) {
+      room(1).put(b);
+    }
+
+    void put(byte[] b) {
+      room(b.length).put(b);
+    }
 
     void string(String s) {
       byte[] b = s.getBytes(StandardCharsets.UTF_8);
       integer(b.length);
-      bytes.add(b);
+      put(b);
     }
 
     void integer(int v) {
-      bytes.add(ByteBuffer.allocate(4).putInt(v).array());
+      room(4).putInt(v);
     }
 
     byte[] toArray() {
-      int n = 0;
-      for (byte[] b : bytes) {
-        n += b.length;
-      }
-      ByteBuffer all = ByteBuffer.allocate(n);
-      for (byte[] b : bytes) {
-        all.put(b);
-      }
-      return all.array();
+      return java.util.Arrays.copyOf(buffer.array(), buffer.position());
     }
   }
 }

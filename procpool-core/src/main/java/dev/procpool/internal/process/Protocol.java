@@ -124,8 +124,11 @@ final class Protocol {
     return frame(type, payload.length).put(payload).array();
   }
 
-  static byte[] function(long jobId, byte[] function) {
-    return frame(FUNCTION, 8 + function.length).putLong(jobId).put(function).array();
+  /** A FUNCTION frame as two segments, its header and the caller's array: the function is not copied. */
+  static byte[][] function(long jobId, byte[] function) {
+    byte[] header = ByteBuffer.allocate(HEADER_BYTES + 8).putInt(8 + function.length).put(FUNCTION).putLong(jobId)
+        .array();
+    return new byte[][] {header, function};
   }
 
   /** Bytes before the items of a CHUNK frame: the frame header and the chunk's fixed fields. */

@@ -26,8 +26,10 @@ class ChunkEncoderTest {
   private final ChunkEncoder encoder = new ChunkEncoder(link, new FunctionCache());
   private final List<Object> frames = new ArrayList<>();
 
+  /** A frame's type; a frame in segments (a FUNCTION frame, large items) has its header in the first. */
   private static byte type(Object frame) {
-    return ((byte[]) frame)[Protocol.HEADER_BYTES - 1];
+    byte[] first = frame instanceof byte[][] segments ? segments[0] : (byte[]) frame;
+    return first[Protocol.HEADER_BYTES - 1];
   }
 
   private List<Byte> types() {
