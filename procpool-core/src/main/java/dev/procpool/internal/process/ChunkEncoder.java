@@ -50,7 +50,8 @@ final class ChunkEncoder {
       link.finished(chunk);
       return null;
     }
-    byte[][] segments = Codec.encodeSegments(chunk.items().toArray(), Protocol.CHUNK_PREFIX);
+    Object[] values = chunk.items().toArray(); // once: a chunk of a map holds up to an eighth of its input
+    byte[][] segments = Codec.encodeSegments(values, Protocol.CHUNK_PREFIX);
     long frameLength = 0;
     if (segments != null) {
       for (byte[] segment : segments) {
@@ -60,7 +61,7 @@ final class ChunkEncoder {
         segments = null; // too large: the usual way finds the items at fault
       }
     }
-    byte[] items = segments != null ? segments[0] : encodeItems(chunk);
+    byte[] items = segments != null ? segments[0] : encodeItems(chunk, values);
     if (items == null) {
       link.finished(chunk); // every item failed here; nothing to send
       return null;
@@ -98,12 +99,12 @@ final class ChunkEncoder {
   }
 
   /** Encodes the chunk's items; items that cannot travel are failed and replaced by a marker. */
-  private byte[] encodeItems(Chunk chunk) {
-    Object[] items = chunk.items().toArray();
-    byte[] all = tryEncode(items, Protocol.CHUNK_PREFIX);
+  private byte[] encodeItems(Chunk chunk, Object[] values) {
+    byte[] all = tryEncode(values, Protocol.CHUNK_PREFIX);
     if (all != null) {
       return all;
     }
+    Object[] items = values; // toArray's own copy: items that cannot travel are replaced in it
     int failed = 0;
     for (int i = 0; i < items.length; i++) {
       RuntimeException problem = itemProblem(items[i], chunk.firstIndex() + i);
