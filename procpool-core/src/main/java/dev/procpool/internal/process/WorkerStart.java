@@ -264,15 +264,20 @@ final class WorkerStart {
   /**
    * Leases a parked worker launched as this pool would launch one, and sends it this pool's INIT; false
    * if it does not prove it is the process that was launched (HMAC of a fresh nonce with the secret it
-   * was launched with), and then the caller kills it. The INIT, and with it the pool's initializer, is
-   * sent only once the proof is verified (one more round trip, some 0.1 ms).
+   * was launched with), and then the caller kills it. A pool's initializer is sent only once the proof
+   * is verified (one more round trip); a pool without one sends its INIT (flags only) with the LEASE.
    */
   private boolean lease(WarmWorkers.Parked w) {
     ScheduledFuture<?> limit = context.timer().schedule(() -> WorkerReaper.kill(w.process), LEASE_LIMIT_SECONDS,
         TimeUnit.SECONDS);
     try {
       byte[] nonce = Auth.randomBytes();
+      byte[] init = Protocol.init(true, context.initializer());
+      boolean pipelined = context.initializer().length == 0; // nothing of the application's in it
       w.out.write(Protocol.withBytes(Protocol.LEASE, nonce));
+      if (pipelined) {
+        w.out.write(init);
+      }
       w.out.flush();
       if (!w.in.next() || w.in.type() != Protocol.LEASED) {
         return false;
@@ -282,8 +287,10 @@ final class WorkerStart {
       if (!Auth.verify(w.secret, nonce, answer)) {
         return false;
       }
-      w.out.write(Protocol.init(true, context.initializer()));
-      w.out.flush();
+      if (!pipelined) {
+        w.out.write(init);
+        w.out.flush();
+      }
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "{0}: a parked worker (pid {1}) failed its lease: {2}", context.poolName(),
           w.process.pid(), e);
