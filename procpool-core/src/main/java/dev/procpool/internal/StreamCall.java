@@ -4,7 +4,6 @@ import dev.procpool.Fn;
 import dev.procpool.InputFailedException;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -166,14 +165,12 @@ final class StreamCall extends Call {
       lock.unlock();
     }
     try {
-      List<Object[]> pending = new ArrayList<>();
       boolean end = false;
       while (!end) {
         int size = chunksize;
         int want = acquire(size);
         int taken = 0;
         Throwable error = null;
-        long since = System.nanoTime();
         while (taken < want && !end) {
           Object[] chunk = new Object[Math.min(size, want - taken)];
           int n = 0;
@@ -191,16 +188,11 @@ final class StreamCall extends Call {
             end = true;
           }
           taken += n;
-          if (n > 0) {
-            pending.add(n == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, n));
-          }
-          // Chunks go out together while the input is quick, so that a burst of small chunks costs one
-          // wake-up down the line; an input that is slow to give items sends each chunk as it comes.
-          if (end || taken == want || System.nanoTime() - since > FEED_LINGER_NANOS) {
-            if (!enqueue(pending, end, error)) {
-              return;
-            }
-            since = System.nanoTime();
+          Object[] items = n == chunk.length ? chunk : n == 0 ? null : java.util.Arrays.copyOf(chunk, n);
+          // Each chunk goes out as soon as it is read, never held back for the next: reading it may wait
+          // for the input, and the input may be waiting for this very chunk's result.
+          if (!enqueue(items, end, error)) {
+            return;
           }
         }
         if (taken < want) {
@@ -220,9 +212,6 @@ final class StreamCall extends Call {
       closeInput();
     }
   }
-
-  /** The longest the feeder holds chunks it read before it queues them. */
-  private static final long FEED_LINGER_NANOS = 50_000;
 
   /**
    * Waits until the consumer has left room for a chunk, or for as many whole chunks as a quarter of the
@@ -266,23 +255,26 @@ final class StreamCall extends Call {
     }
   }
 
-  /** Records the chunks read and queues them; false if the call is over and the feeder must stop. */
-  private boolean enqueue(List<Object[]> pending, boolean end, Throwable error) {
-    List<WorkChunk> chunks = new ArrayList<>(pending.size());
+  /**
+   * Records a chunk read (null: none, at the end) and queues it; false if the call is over and the
+   * feeder must stop.
+   */
+  private boolean enqueue(Object[] items, boolean end, Throwable error) {
+    WorkChunk chunk = null;
     boolean idle;
     lock.lock();
     try {
       if (closed || aborted != null) {
         return false;
       }
-      for (Object[] items : pending) {
+      if (items != null) {
         Batch b = new Batch(read, items.length);
         open.put(read, b);
         openItems += items.length;
         if (ordered) {
           undelivered.addLast(b);
         }
-        chunks.add(new WorkChunk(this, read, new ArraySlice(items, 0, items.length)));
+        chunk = new WorkChunk(this, read, new ArraySlice(items, 0, items.length));
         read += items.length;
       }
       if (end) {
@@ -300,9 +292,8 @@ final class StreamCall extends Call {
     } finally {
       lock.unlock();
     }
-    pending.clear();
-    if (!chunks.isEmpty()) {
-      engine.enqueue(chunks);
+    if (chunk != null) {
+      engine.enqueue(List.of(chunk));
     }
     if (idle) {
       finish();

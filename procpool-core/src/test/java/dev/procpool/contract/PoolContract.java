@@ -430,6 +430,47 @@ public abstract class PoolContract {
     }
   }
 
+  /**
+   * An input that gives its next item only once it has seen a result (a crawler's queue, a pipeline fed
+   * by its own output): each item read must go to a worker at once, never held back until the input
+   * gives the next one.
+   */
+  @Test
+  void imapSendsEachItemAsItIsReadThoughTheInputThenWaitsForItsResult() throws Exception {
+    Pool pool = pool(2);
+    for (boolean ordered : new boolean[] {true, false}) {
+      java.util.concurrent.CountDownLatch firstResult = new java.util.concurrent.CountDownLatch(1);
+      Iterator<Integer> input = new Iterator<>() {
+        private int given;
+
+        @Override
+        public boolean hasNext() {
+          if (given == 1) {
+            try {
+              firstResult.await(GATE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return false;
+            }
+          }
+          return given < 2;
+        }
+
+        @Override
+        public Integer next() {
+          return ++given;
+        }
+      };
+      try (ResultIterator<Integer> it =
+          ordered ? pool.imap(x -> x * 10, input) : pool.imapUnordered(x -> x * 10, input, 1)) {
+        assertThat(it.next(Duration.ofSeconds(10))).isEqualTo(10);
+        firstResult.countDown();
+        assertThat(it.next(Duration.ofSeconds(10))).isEqualTo(20);
+        assertThat(it.hasNext()).isFalse();
+      }
+    }
+  }
+
   @Test
   void imapFailedItemThrowsAtItsPositionAndIterationGoesOn() {
     Pool pool = pool(2);
