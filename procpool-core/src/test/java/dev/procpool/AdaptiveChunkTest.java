@@ -32,6 +32,32 @@ class AdaptiveChunkTest {
     }
   }
 
+  /**
+   * Quick tasks grow the chunks to their largest; then the tasks get slow, and the chunks (with the
+   * read-ahead bound of one chunk) shrink while the feeder waits for room for a large one. It must
+   * then read the smaller chunks the bound now allows, not wait for room that can never come.
+   */
+  @Test
+  @Timeout(30)
+  void chunksThatShrinkWhileTheInputWaitsForRoomDoNotStallTheCall() {
+    long quick = 10_000;
+    long slow = 2_000;
+    Fn<Long, Long> f = x -> {
+      if (x >= quick) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a task of 1 ms
+      }
+      return x;
+    };
+    try (Pool pool = Pool.builder().threads(2).readAhead(1).build();
+        ResultIterator<Long> it = pool.imap(f, longs(quick + slow))) {
+      long expected = 0;
+      while (it.hasNext()) {
+        assertThat(it.next()).isEqualTo(expected++);
+      }
+      assertThat(expected).isEqualTo(quick + slow);
+    }
+  }
+
   @Test
   void anInfiniteInputIsStillReadABoundedDistanceAhead() {
     int readAhead = 2;

@@ -167,8 +167,9 @@ final class StreamCall extends Call {
     try {
       boolean end = false;
       while (!end) {
-        int size = chunksize;
-        int want = acquire(size);
+        Grant grant = acquire();
+        int size = grant.chunksize();
+        int want = grant.items();
         int taken = 0;
         Throwable error = null;
         while (taken < want && !end) {
@@ -196,7 +197,7 @@ final class StreamCall extends Call {
           }
         }
         if (taken < want) {
-          release(want - taken);
+          release(want - taken, false);
         }
       }
     } catch (InterruptedException e) {
@@ -213,20 +214,29 @@ final class StreamCall extends Call {
     }
   }
 
+  /** What the feeder may read next: {@code items} items, in chunks of {@code chunksize}. */
+  private record Grant(int chunksize, int items) {}
+
   /**
    * Waits until the consumer has left room for a chunk, or for as many whole chunks as a quarter of the
-   * read-ahead bound holds, takes that many permits and returns how many: the feeder then wakes once
-   * per run of results the consumer took, not once per result.
+   * read-ahead bound holds, and takes that many permits: the feeder then wakes once per run of results
+   * the consumer took, not once per result. The chunk size is read again at every wake-up: room asked
+   * for chunks that have since shrunk could exceed the shrunken bound, and would never come.
    */
-  private int acquire(int size) throws InterruptedException {
-    long bound = engine.settings.readAheadBound(size);
-    // Whole chunks only: a chunk holds exactly the chunk size, but the input's last.
-    int want = (int) Math.min(Integer.MAX_VALUE / 2, (long) size * Math.max(1, bound / 4 / size));
+  private Grant acquire() throws InterruptedException {
     lock.lockInterruptibly();
     try {
-      while (permits < want) {
+      for (;;) {
         if (closed || aborted != null) {
           throw new InterruptedException();
+        }
+        int size = chunksize;
+        long bound = engine.settings.readAheadBound(size);
+        // Whole chunks only: a chunk holds exactly the chunk size, but the input's last.
+        int want = (int) Math.min(Integer.MAX_VALUE / 2, (long) size * Math.max(1, bound / 4 / size));
+        if (permits >= want) {
+          permits -= want;
+          return new Grant(size, want);
         }
         feederWants = want;
         try {
@@ -235,19 +245,20 @@ final class StreamCall extends Call {
           feederWants = 0;
         }
       }
-      permits -= want;
-      return want;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Gives permits back, waking the feeder if it now has what it waits for; call under the lock or not. */
-  private void release(long n) {
+  /**
+   * Gives permits back (or takes them, for a bound that shrank), waking the feeder if it now has what
+   * it waits for, or if the chunk size changed under it; call under the lock or not.
+   */
+  private void release(long n, boolean resized) {
     lock.lock();
     try {
       permits += n;
-      if (feederWants > 0 && permits >= feederWants) {
+      if (feederWants > 0 && (resized || permits >= feederWants)) {
         room.signal();
       }
     } finally {
@@ -432,7 +443,7 @@ final class StreamCall extends Call {
         return;
       }
       chunksize = next;
-      release(engine.settings.readAheadBound(next) - engine.settings.readAheadBound(current));
+      release(engine.settings.readAheadBound(next) - engine.settings.readAheadBound(current), true);
     }
   }
 
@@ -560,7 +571,7 @@ final class StreamCall extends Call {
       return true;
     }
     if (localEnd > 0) {
-      release(localEnd);
+      release(localEnd, false);
       localNext = 0;
       localEnd = 0;
     }
