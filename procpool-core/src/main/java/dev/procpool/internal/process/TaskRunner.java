@@ -79,13 +79,15 @@ final class TaskRunner {
   /** Set when the lease ends: the flusher exits. */
   private volatile boolean parked;
 
-  TaskRunner(FrameWriter out, SocketChannel channel, Thread thread) {
+  /**
+   * @param flusher a started thread, waiting for the flusher's work (see {@link Standby})
+   */
+  TaskRunner(FrameWriter out, SocketChannel channel, Thread thread, Standby flusher) {
     this.out = out;
     this.channel = channel;
     this.thread = thread;
-    this.flusher = new Thread(this::lingerFlushes, "procpool-worker-flusher");
-    this.flusher.setDaemon(true);
-    this.flusher.start();
+    this.flusher = flusher.thread();
+    flusher.run(this::lingerFlushes);
   }
 
   void submit(Work work) {

@@ -50,6 +50,9 @@ public final class WorkerMain {
   private static volatile long parkedUntil;
   /** While parked: the class loader prepared for the next lease (see {@link LeaseLoader#successor}). */
   private static volatile LeaseLoader nextLoader;
+  /** The next lease's threads, started ahead (see {@link Standby}): its tasks' and its flusher. */
+  private static volatile Standby nextTasks;
+  private static volatile Standby nextFlusher;
 
   private WorkerMain() {}
 
@@ -65,6 +68,7 @@ public final class WorkerMain {
       Path socket = Path.of(args[args.length - 3]);
       socketPath = socket;
       parentPid = Long.parseLong(args[args.length - 1]);
+      prepareThreads(1); // while the parent binds the socket, rather than after the first INIT
       byte[] secret = System.in.readNBytes(Protocol.SECRET_BYTES);
       if (secret.length != Protocol.SECRET_BYTES) {
         throw new IOException("expected the pool's secret on stdin, got " + secret.length + " bytes");
@@ -105,6 +109,8 @@ public final class WorkerMain {
     /** The lease's jobs by id; used by the reading thread only. */
     final Map<Long, TaskRunner.Job> jobs = new HashMap<>();
     final Thread thread;
+    private final Standby tasks;
+    private final byte[] initializer;
     final TaskRunner runner;
     /** Set by the reading thread when PARK came; read by the lease's thread after the runner returns. */
     volatile long keepAliveNanos = -1;
@@ -114,12 +120,25 @@ public final class WorkerMain {
       LeaseLoader prepared = nextLoader;
       nextLoader = null;
       boolean fresh = (init.get() & Protocol.FRESH_CLASSES) != 0 || prepared != null;
-      byte[] initializer = new byte[init.remaining()]; // copied: the reader reuses its buffer
+      initializer = new byte[init.remaining()]; // copied: the reader reuses its buffer
       init.get(initializer);
       loader = !fresh ? APPLICATION : prepared != null ? prepared : new LeaseLoader(number);
-      thread = new Thread(() -> run(initializer, out), "procpool-worker-tasks-" + number);
+      if (nextTasks == null) {
+        prepareThreads(number);
+      }
+      tasks = nextTasks;
+      Standby flusher = nextFlusher;
+      nextTasks = null;
+      nextFlusher = null;
+      thread = tasks.thread();
+      thread.setName("procpool-worker-tasks-" + number);
       thread.setContextClassLoader(loader);
-      runner = new TaskRunner(out, channel, thread);
+      runner = new TaskRunner(out, channel, thread, flusher);
+    }
+
+    /** Runs the initializer, then the chunks, on the lease's thread. */
+    void start(FrameWriter out) {
+      tasks.run(() -> run(initializer, out));
     }
 
     boolean parking() {
@@ -140,6 +159,7 @@ public final class WorkerMain {
         // While the pool that parked this worker closes and the next one starts: the next lease's loader.
         LeaseLoader next = loader instanceof LeaseLoader l ? l.successor(number + 1) : new LeaseLoader(number + 1);
         LambdaCodec.rebindClasses(next);
+        prepareThreads(number + 1);
         nextLoader = next;
       } catch (VirtualMachineError e) {
         throw TaskRunner.die(out, e, Protocol.EXIT_FATAL);
@@ -216,7 +236,7 @@ public final class WorkerMain {
           // FUNCTION and CHUNK frames are decoded on this thread: their readObject methods must see the
           // lease's class loader as the context class loader, as the tasks do.
           Thread.currentThread().setContextClassLoader(lease.loader);
-          lease.thread.start();
+          lease.start(out);
         } else if (type == Protocol.LEASE) {
           if (lease == null || !lease.parking() || parkedUntil == 0) {
             throw new ProtocolException("LEASE for a worker that is not parked");
@@ -251,6 +271,12 @@ public final class WorkerMain {
     } catch (Throwable t) {
       throw TaskRunner.die(out, t, Protocol.EXIT_FATAL);
     }
+  }
+
+  /** Starts the threads of lease {@code number} ahead of its INIT. */
+  private static void prepareThreads(int number) {
+    nextTasks = new Standby("procpool-worker-tasks-" + number, false);
+    nextFlusher = new Standby("procpool-worker-flusher", true);
   }
 
   private static void send(FrameWriter out, byte[] frame) throws IOException {
