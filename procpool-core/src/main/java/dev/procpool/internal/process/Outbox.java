@@ -16,7 +16,7 @@ final class Outbox {
 
   /** Frames for the writer: a byte[], or a byte[][] of segments written one after the other. */
   private final LinkedBlockingQueue<Object> frames = new LinkedBlockingQueue<>();
-  private volatile Thread writer;
+  private volatile Carriers.Job writer;
   /** Set by the writer when it stopped at CLOSE with everything queued before it flushed. */
   private volatile boolean closedClean;
 
@@ -36,10 +36,7 @@ final class Outbox {
    * @param broken run by the writer if writing fails: the worker stopped reading
    */
   void start(FrameWriter out, String threadName, Runnable broken) {
-    Thread t = new Thread(() -> write(out, broken), threadName);
-    t.setDaemon(true);
-    writer = t;
-    t.start();
+    writer = Carriers.start(threadName, null, () -> write(out, broken));
   }
 
   /** Ends the writer once it has written what is queued before; it may not have started. */
@@ -53,13 +50,12 @@ final class Outbox {
    */
   boolean closeAndAwait(long millis) {
     frames.add(CLOSE);
-    Thread t = writer;
     try {
-      t.join(millis);
+      return writer.await(millis) && closedClean;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return false;
     }
-    return !t.isAlive() && closedClean;
   }
 
   private void write(FrameWriter out, Runnable broken) {

@@ -33,6 +33,25 @@ public final class ProcessBackend implements Backend {
   private static final long SWEEP_MILLIS = 25;
   private static final System.Logger LOG = System.getLogger("dev.procpool");
 
+  /**
+   * The deadlines of every process pool of this JVM (sweeps, start, exit and lease limits): one thread
+   * started once, rather than one per pool on the way to its first result. What a finished pool left
+   * scheduled finds its workers gone and does nothing.
+   */
+  private static final class Timer {
+    static final ScheduledThreadPoolExecutor INSTANCE = create();
+
+    private static ScheduledThreadPoolExecutor create() {
+      ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread thread = new Thread(r, "procpool-process-timer");
+        thread.setDaemon(true);
+        return thread;
+      });
+      t.setRemoveOnCancelPolicy(true);
+      return t;
+    }
+  }
+
   private final WorkerSettings settings;
   private final ProcessOptions options;
   private final ClassLoader loader;
@@ -51,7 +70,6 @@ public final class ProcessBackend implements Backend {
   private final byte[] initializer;
   private volatile PrivateDirectory directory;
   private final WorkerLauncher launcher;
-  private volatile ScheduledThreadPoolExecutor timer;
   /** What every worker shares; made in {@link #start}. */
   private volatile WorkerContext context;
   private ScheduledFuture<?> sweeper;
@@ -89,14 +107,7 @@ public final class ProcessBackend implements Backend {
   @Override
   public void start(WorkSource source) {
     this.source = source;
-    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread thread = new Thread(r, "procpool-" + settings.poolName() + "-process-timer");
-      thread.setDaemon(true);
-      return thread;
-    });
-    t.setRemoveOnCancelPolicy(true);
-    t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // once the pool is done, nothing is left to kill
-    timer = t;
+    ScheduledThreadPoolExecutor t = Timer.INSTANCE;
     try {
       secret = Auth.randomBytes();
       if (!reusesWorkers()) {
@@ -118,7 +129,7 @@ public final class ProcessBackend implements Backend {
       lock.unlock();
     }
     for (int i = 0; i < settings.workers(); i++) {
-      spawn();
+      spawn(requestLease());
     }
     // After the launches: a JVM's first log call starts java.util.logging, some 20 ms.
     LOG.log(System.Logger.Level.DEBUG, "{0}: starting {1} worker processes: {2}", settings.poolName(),
@@ -139,11 +150,28 @@ public final class ProcessBackend implements Backend {
     }
   }
 
-  private void spawn() {
+  /**
+   * Asks a parked worker for a lease from the thread that starts the pool, so that the round trip
+   * overlaps the start of the worker's control thread; null if there is none, or the pool does not reuse
+   * workers. Not from an interrupted thread: a channel written to from one is closed.
+   */
+  private WorkerStart.Lease requestLease() {
+    if (!reusesWorkers() || Thread.currentThread().isInterrupted()) {
+      return null;
+    }
+    WarmWorkers.Parked w = WarmWorkers.take(launcher.key());
+    return w == null ? null : WorkerStart.requestLease(w, context);
+  }
+
+  /** Starts a worker; with {@code lease}, it takes the parked worker that lease was requested from. */
+  private void spawn(WorkerStart.Lease lease) {
     if (stopping()) {
+      if (lease != null) {
+        WorkerStart.abandon(lease);
+      }
       return;
     }
-    WorkerProcess w = new WorkerProcess(this, context);
+    WorkerProcess w = new WorkerProcess(this, context, lease);
     live.add(w);
     if (terminated) {
       w.terminate();
@@ -301,14 +329,14 @@ public final class ProcessBackend implements Backend {
       return;
     }
     if (verdict.delayNanos() == 0) {
-      spawn();
+      spawn(null);
       return;
     }
     pendingStarts.incrementAndGet();
     try {
-      timer.schedule(() -> {
+      Timer.INSTANCE.schedule(() -> {
         try {
-          spawn();
+          spawn(null);
         } finally {
           pendingStarts.decrementAndGet();
           signalRetired();
@@ -353,7 +381,7 @@ public final class ProcessBackend implements Backend {
     }
   }
 
-  /** Releases the pool's directory and timer, once; a second caller returns only when it is done. */
+  /** Releases the pool's directory and stops its sweeps, once; a second caller returns only when it is done. */
   private void cleanUp() {
     lock.lock();
     try {
@@ -369,7 +397,6 @@ public final class ProcessBackend implements Backend {
         dir.delete();
         WorkerReaper.unregister(dir);
       }
-      timer.shutdown();
     } finally {
       lock.unlock();
     }

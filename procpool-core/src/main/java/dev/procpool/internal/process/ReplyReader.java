@@ -35,10 +35,13 @@ final class ReplyReader implements Runnable {
   private final Condition room;
   private final InFlightWindow window;
   private RemoteTaskException fatal;
+  /** Whether the worker's READY is still to come (see {@link WorkerStart.Connection#readyToCome}). */
+  private boolean readyToCome;
   private long bytesReadReported;
 
   ReplyReader(WorkerProcess worker, WorkerLink link, FrameReader in, WorkerContext context, ReentrantLock lock,
-      Condition room, InFlightWindow window) {
+      Condition room, InFlightWindow window, boolean readyToCome) {
+    this.readyToCome = readyToCome;
     this.worker = worker;
     this.link = link;
     this.in = in;
@@ -56,6 +59,12 @@ final class ReplyReader implements Runnable {
       while (in.next()) {
         ByteBuffer p = in.payload();
         switch (in.type()) {
+          case Protocol.READY -> {
+            if (!readyToCome) {
+              throw new ProtocolException("a second READY");
+            }
+            readyToCome = false;
+          }
           case Protocol.STARTED -> started(p.getInt(), p.getInt());
           case Protocol.RESULTS -> results(p);
           case Protocol.RECALLED -> recalled(p.getInt());

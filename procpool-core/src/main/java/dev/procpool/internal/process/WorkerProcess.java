@@ -6,6 +6,7 @@ import dev.procpool.spi.Exit;
 import dev.procpool.spi.Job;
 import dev.procpool.spi.WorkerControl;
 import dev.procpool.spi.WorkerLink;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +16,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One worker JVM as the pool sees it, and the state it is in. Three threads serve it: the control thread
- * makes it ready ({@link WorkerStart}), then pulls chunks from the engine, encodes them
+ * One worker JVM as the pool sees it, and the state it is in. Three threads serve it (from {@link Carriers}):
+ * the control thread makes it ready ({@link WorkerStart}), then pulls chunks from the engine, encodes them
  * ({@link ChunkEncoder}) and puts them in the worker's {@link InFlightWindow}; the writer sends what is
  * queued ({@link Outbox}); the reader reports what comes back ({@link ReplyReader}) and, when the
  * connection ends, this class works out why and reports the worker gone, which settles every chunk it
@@ -43,7 +44,7 @@ final class WorkerProcess implements WorkerControl {
   private final WorkerContext context;
   /** The engine's ledger of this worker: chunks are taken and every fact reported through it. */
   private final WorkerLink link;
-  private final Thread control;
+  private final Carriers.Job control;
   private final ChunkEncoder encoder;
   private final Outbox outbox = new Outbox();
   /** The threads that must end before the pool may consider this worker gone. */
@@ -53,6 +54,8 @@ final class WorkerProcess implements WorkerControl {
   private volatile Process process;
   /** Set once the worker is ready for chunks. */
   private volatile WorkerStart.Connection connection;
+  /** The lease the pool requested for this worker as it started, or null; taken by the control thread. */
+  private WorkerStart.Lease requested;
 
   private final ReentrantLock lock = new ReentrantLock();
   /** Wakes the dispatcher: the window has room, or the worker's state changed. */
@@ -65,14 +68,14 @@ final class WorkerProcess implements WorkerControl {
   private int timedOutOffset;
   private boolean gone;
 
-  WorkerProcess(ProcessBackend pool, WorkerContext context) {
+  WorkerProcess(ProcessBackend pool, WorkerContext context, WorkerStart.Lease requested) {
+    this.requested = requested;
     this.pool = pool;
     this.context = context;
     this.link = context.source().enrol(this);
     this.id = link.id();
     this.encoder = new ChunkEncoder(link, context.functions());
-    this.control = new Thread(this::control, context.threadName(id, ""));
-    this.control.setDaemon(true);
+    this.control = new Carriers.Job(context.threadName(id, ""), context.loader(), this::control);
   }
 
   void start() {
@@ -82,7 +85,8 @@ final class WorkerProcess implements WorkerControl {
   // ------------------------------------------------------------------ control thread
 
   private void control() {
-    WorkerStart start = new WorkerStart(this, link, context, pool);
+    WorkerStart start = new WorkerStart(this, link, context, pool, requested);
+    requested = null;
     try {
       WorkerStart.Connection c = start.connect();
       if (c == null) {
@@ -90,12 +94,16 @@ final class WorkerProcess implements WorkerControl {
       }
       connection = c;
       parts.incrementAndGet();
-      ReplyReader replies = new ReplyReader(this, link, c.in(), context, lock, room, window);
-      Thread reader = new Thread(null, replies, context.threadName(id, "-reader"), 16 << 20);
-      reader.setDaemon(true);
-      reader.start();
-      outbox.start(c.out(), context.threadName(id, "-writer"), this::writeFailed);
       link.ready("pid " + c.process().pid() + (c.reused() ? ", reused" : ""));
+      // What waits already goes out from this thread, before the reader and writer threads start: their
+      // start is then not on the way to the first result.
+      boolean sent = sendWaiting(c.out());
+      ReplyReader replies = new ReplyReader(this, link, c.in(), context, lock, room, window, c.readyToCome());
+      Carriers.start(context.threadName(id, "-reader"), context.loader(), replies);
+      outbox.start(c.out(), context.threadName(id, "-writer"), this::writeFailed);
+      if (!sent) {
+        writeFailed();
+      }
       dispatch();
     } catch (InterruptedException e) {
       // the worker is gone or the pool terminated
@@ -149,6 +157,46 @@ final class WorkerProcess implements WorkerControl {
         outbox.addAll(frames); // the writer coalesces them into as few writes as its buffer allows
         frames.clear();
       }
+    }
+  }
+
+  /**
+   * Sends the chunks that wait for this worker now, as many as its window takes, writing them on this
+   * thread; the writer thread must not have started. False if writing failed.
+   */
+  private boolean sendWaiting(FrameWriter out) throws InterruptedException {
+    List<Object> frames = new ArrayList<>();
+    int room;
+    lock.lock();
+    try {
+      if (gone || intent != null) {
+        return true;
+      }
+      room = window.room();
+    } finally {
+      lock.unlock();
+    }
+    Chunk chunk;
+    while (room-- > 0 && !window.atByteBound() && (chunk = link.poll(0, TimeUnit.NANOSECONDS)) != null) {
+      send(chunk, frames);
+    }
+    if (frames.isEmpty()) {
+      return true;
+    }
+    try {
+      for (Object frame : frames) {
+        if (frame instanceof byte[][] segments) {
+          for (byte[] segment : segments) {
+            out.write(segment);
+          }
+        } else {
+          out.write((byte[]) frame);
+        }
+      }
+      out.flush();
+      return true;
+    } catch (IOException e) {
+      return false; // the worker stopped reading: it died or broke the connection; the reader finds out which
     }
   }
 

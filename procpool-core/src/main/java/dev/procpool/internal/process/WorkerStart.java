@@ -51,9 +51,21 @@ final class WorkerStart {
    * @param stderr copies its stderr, or null when its output is inherited
    * @param secret the secret its JVM was launched with: this pool's, or an earlier one's if it was leased
    * @param reused whether it was leased from {@link WarmWorkers} rather than launched
+   * @param readyToCome whether its READY is still to come: a pool without an initializer sends chunks
+   *     right after the worker proved it knows the secret, and the reader takes the READY in passing
    */
   record Connection(Process process, SocketChannel channel, FrameReader in, FrameWriter out, OutputPump stdout,
-      OutputPump stderr, byte[] secret, boolean reused) {}
+      OutputPump stderr, byte[] secret, boolean reused, boolean readyToCome) {}
+
+  /**
+   * A LEASE sent to a parked worker, whose answer is still to be read.
+   *
+   * @param worker the parked worker
+   * @param nonce the challenge it must answer
+   * @param pipelined whether the pool's INIT went with the LEASE (it has no initializer)
+   * @param limit kills the worker if it does not answer in time
+   */
+  record Lease(WarmWorkers.Parked worker, byte[] nonce, boolean pipelined, ScheduledFuture<?> limit) {}
 
   /** How much a start failure's message says beyond what failed. */
   private enum Explain {
@@ -70,6 +82,8 @@ final class WorkerStart {
   private final WorkerLink link;
   private final WorkerContext context;
   private final ProcessBackend pool;
+  /** A lease the pool requested for this worker when it started, or null. */
+  private Lease requested;
 
   // What the start has made so far.
   private Process process;
@@ -83,7 +97,8 @@ final class WorkerStart {
   /** Read by the connect limit's timer. */
   private volatile boolean authenticated;
 
-  WorkerStart(WorkerProcess worker, WorkerLink link, WorkerContext context, ProcessBackend pool) {
+  WorkerStart(WorkerProcess worker, WorkerLink link, WorkerContext context, ProcessBackend pool, Lease requested) {
+    this.requested = requested;
     this.worker = worker;
     this.id = worker.id;
     this.link = link;
@@ -96,10 +111,18 @@ final class WorkerStart {
    * pool; null if it could not be made ready (the failure is reported, and the engine's verdict followed).
    */
   Connection connect() {
-    if (!leaseOrLaunch() || !awaitReady()) {
+    if (!leaseOrLaunch()) {
       return null;
     }
-    return new Connection(process, channel, in, out, stdout, stderr, secret, reused);
+    // Without an initializer, READY says nothing the proof of the secret did not: waiting for it would only
+    // put one more round trip before the first task.
+    boolean readyToCome = context.initializer().length == 0;
+    if (readyToCome) {
+      stopTails();
+    } else if (!awaitReady()) {
+      return null;
+    }
+    return new Connection(process, channel, in, out, stdout, stderr, secret, reused, readyToCome);
   }
 
   /** Reports that an internal error of the pool ended the start, before the worker was ready. */
@@ -113,20 +136,31 @@ final class WorkerStart {
   private boolean leaseOrLaunch() {
     if (context.reusesWorkers()) {
       for (;;) {
+        Lease l = requested;
+        requested = null;
         // Checked before each take: a terminated pool (whose kill interrupts this thread, and an
         // interrupted thread closes any channel it writes to) must not use up, and kill, parked workers.
         if (stopLeasing()) {
+          if (l != null) {
+            abandon(l);
+          }
           return failed(StartFailure.Kind.CRASHED, "worker " + id + " was not started: the pool is stopping", null,
               Explain.NOTHING);
         }
-        WarmWorkers.Parked w = WarmWorkers.take(context.launcher().key());
-        if (w == null) {
-          break;
+        if (l == null) {
+          WarmWorkers.Parked w = WarmWorkers.take(context.launcher().key());
+          if (w == null) {
+            break;
+          }
+          l = requestLease(w, context);
+          if (l == null) {
+            continue;
+          }
         }
-        if (lease(w)) {
+        if (lease(l)) {
           return true;
         }
-        WarmWorkers.discard(w); // in doubt: its channel may have been closed mid-frame
+        WarmWorkers.discard(l.worker()); // in doubt: its channel may have been closed mid-frame
       }
     }
     if (!launch()) {
@@ -262,33 +296,58 @@ final class WorkerStart {
   }
 
   /**
-   * Leases a parked worker launched as this pool would launch one, and sends it this pool's INIT; false
-   * if it does not prove it is the process that was launched (HMAC of a fresh nonce with the secret it
-   * was launched with), and then the caller kills it. A pool's initializer is sent only once the proof
-   * is verified (one more round trip); a pool without one sends its INIT (flags only) with the LEASE.
+   * Asks a parked worker launched as this pool would launch one for a lease: sends it a fresh nonce, and
+   * this pool's INIT with it if the pool has no initializer (an INIT without one holds nothing of the
+   * application's). Returns null if the worker could not be written to; it is then discarded. Called on
+   * the worker's control thread, or by the pool as it starts, so that the round trip overlaps the start
+   * of the control thread.
    */
-  private boolean lease(WarmWorkers.Parked w) {
+  static Lease requestLease(WarmWorkers.Parked w, WorkerContext context) {
     ScheduledFuture<?> limit = context.timer().schedule(() -> WorkerReaper.kill(w.process), LEASE_LIMIT_SECONDS,
         TimeUnit.SECONDS);
     try {
       byte[] nonce = Auth.randomBytes();
-      byte[] init = Protocol.init(true, context.initializer());
-      boolean pipelined = context.initializer().length == 0; // nothing of the application's in it
+      boolean pipelined = context.initializer().length == 0;
       w.out.write(Protocol.withBytes(Protocol.LEASE, nonce));
       if (pipelined) {
-        w.out.write(init);
+        w.out.write(Protocol.init(true, context.initializer()));
       }
       w.out.flush();
+      return new Lease(w, nonce, pipelined, limit);
+    } catch (IOException | RuntimeException e) {
+      limit.cancel(false);
+      LOG.log(Level.DEBUG, "{0}: a parked worker (pid {1}) could not be asked for a lease: {2}", context.poolName(),
+          w.process.pid(), e);
+      WarmWorkers.discard(w);
+      return null;
+    }
+  }
+
+  /** Gives up a requested lease, whose worker is then in doubt: it is killed. */
+  static void abandon(Lease l) {
+    l.limit().cancel(false);
+    WarmWorkers.discard(l.worker());
+  }
+
+  /**
+   * Completes a lease: true once the worker proved it is the process that was launched (HMAC of the
+   * lease's nonce with the secret it was launched with); false if it does not, and then the caller kills
+   * it. A pool's initializer is sent only once the proof is verified (one more round trip).
+   */
+  private boolean lease(Lease l) {
+    WarmWorkers.Parked w = l.worker();
+    ScheduledFuture<?> limit = l.limit();
+    try {
       if (!w.in.next() || w.in.type() != Protocol.LEASED) {
         return false;
       }
       byte[] answer = new byte[w.in.payload().remaining()];
       w.in.payload().get(answer);
-      if (!Auth.verify(w.secret, nonce, answer)) {
+      if (!Auth.verify(w.secret, l.nonce(), answer)) {
         return false;
       }
-      if (!pipelined) {
-        w.out.write(init);
+      if (!l.pipelined()) {
+        w.out.write(Protocol.init(true, context.initializer()));
         w.out.flush();
       }
     } catch (IOException | RuntimeException e) {
@@ -324,10 +383,7 @@ final class WorkerStart {
       while (in.next()) {
         switch (in.type()) {
           case Protocol.READY:
-            if (stdout != null) {
-              stdout.stopTail();
-              stderr.stopTail();
-            }
+            stopTails();
             return true;
           case Protocol.INIT_FAILED: {
             ByteBuffer p2 = in.payload();
@@ -347,6 +403,14 @@ final class WorkerStart {
           + (fatal != null ? ", after " + fatal.getMessage() + " in the initializer" : ""), fatal, Explain.EXIT);
     } catch (IOException | RuntimeException e) {
       return failed(null, "worker " + id + " could not be started: " + e, e, Explain.LAUNCH);
+    }
+  }
+
+  /** The worker is ready: what it prints from now on is no start failure's explanation. */
+  private void stopTails() {
+    if (stdout != null) {
+      stdout.stopTail();
+      stderr.stopTail();
     }
   }
 
