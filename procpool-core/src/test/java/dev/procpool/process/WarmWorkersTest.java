@@ -151,6 +151,23 @@ class WarmWorkersTest {
   }
 
   @Test
+  void lambdasLinkedWhileParkedCaptureTheValuesSentWithThem() throws Exception {
+    String pid;
+    try (Pool pool = warm(1).build()) {
+      List<String> out = pool.map(QuietLambdas.tagger("a", 10), range(2), 1);
+      pid = out.get(0).split(" ")[3];
+      assertThat(out).containsExactly("a 10 1 " + pid, "a 11 2 " + pid);
+    }
+    for (String tag : List.of("b", "c")) {
+      try (Pool pool = warm(1).build()) {
+        // The same process, the lambda's own captured values, and the class's state afresh.
+        assertThat(pool.map(QuietLambdas.tagger(tag, 20), range(2), 1))
+            .containsExactly(tag + " 20 1 " + pid, tag + " 21 2 " + pid);
+      }
+    }
+  }
+
+  @Test
   void workerLocalStateIsDroppedAndClosedWhenTheWorkerIsParked() throws Exception {
     String closed = tmp.resolve("closed").toString();
     WorkerLocal<Counter> local = WorkerLocal.of(() -> new Counter(closed));

@@ -5,6 +5,7 @@ import java.io.InvalidClassException;
 import java.io.InvalidObjectException;
 import java.io.StreamCorruptedException;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandleInfo;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.SerializedLambda;
@@ -270,12 +271,49 @@ final class LambdaCodec {
       Template t = e.getValue();
       try {
         Class<?> capturing = Class.forName(t.capturing().getName(), false, next);
-        e.setValue(new Template(capturing, t.interfaceClass(), t.interfaceMethod(), t.interfaceSignature(),
+        Template rebound = new Template(capturing, t.interfaceClass(), t.interfaceMethod(), t.interfaceSignature(),
             t.implKind(), t.implClass(), t.implMethod(), t.implSignature(), t.instantiatedType(),
-            deserializer(capturing)));
+            deserializer(capturing));
+        e.setValue(rebound);
+        link(rebound, next);
       } catch (ClassNotFoundException | InvalidClassException | LinkageError | RuntimeException ex) {
         TEMPLATES_READ.remove(e.getKey());
       }
+    }
+  }
+
+  /**
+   * Rebuilds the template's lambda once in the next lease's classes, with placeholder captured values,
+   * and drops it: the first rebuild of a lambda in a class links the class's lambda factory (a class is
+   * generated for it), some milliseconds that would otherwise come before the next pool's first task.
+   * Only where that runs no code of the application: rebuilding initializes the capturing class.
+   */
+  private static void link(Template t, ClassLoader loader) {
+    try {
+      if (!LeaseLoader.initializesQuietly(t.capturing())) {
+        return;
+      }
+      MethodType impl = MethodType.fromMethodDescriptorString(t.implSignature(), loader);
+      int arity = MethodType.fromMethodDescriptorString(t.instantiatedType(), loader).parameterCount();
+      boolean receiver = t.implKind() != MethodHandleInfo.REF_invokeStatic
+          && t.implKind() != MethodHandleInfo.REF_newInvokeSpecial;
+      int captured = impl.parameterCount() + (receiver ? 1 : 0) - arity;
+      if (captured < 0) {
+        return;
+      }
+      Object[] args = new Object[captured];
+      for (int i = 0; i < captured; i++) {
+        Class<?> type = receiver ? (i == 0 ? null : impl.parameterType(i - 1)) : impl.parameterType(i);
+        args[i] = type != null && type.isPrimitive() ? MethodHandles.zero(type).invoke() : null;
+      }
+      SerializedLambda form = new SerializedLambda(t.capturing(), t.interfaceClass(), t.interfaceMethod(),
+          t.interfaceSignature(), t.implKind(), t.implClass(), t.implMethod(), t.implSignature(),
+          t.instantiatedType(), args);
+      Object ignored = (Object) t.deserializer().invokeExact(form);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      // linked or not, the lambda is rebuilt as usual when it comes
     }
   }
 

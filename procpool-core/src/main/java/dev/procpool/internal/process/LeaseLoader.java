@@ -96,6 +96,49 @@ final class LeaseLoader extends ClassLoader {
     return next;
   }
 
+  /**
+   * Whether initializing {@code c} runs no code of the application: every class its initialization
+   * initializes (its superclasses and superinterfaces) is the JDK's or procpool's, or was defined by a
+   * lease loader from bytes without a static initializer.
+   */
+  static boolean initializesQuietly(Class<?> c) {
+    for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+      if (!quiet(k)) {
+        return false;
+      }
+      for (Class<?> i : k.getInterfaces()) {
+        if (!initializesQuietly(i)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static boolean quiet(Class<?> k) {
+    ClassLoader l = k.getClassLoader();
+    if (l instanceof LeaseLoader) {
+      // A class with a static initializer has a method named <clinit>, so its constant pool holds the name.
+      return FOUND.get(k.getName()) instanceof Found f && indexOf(f.bytes(), CLINIT) < 0;
+    }
+    return l == null || l == ClassLoader.getPlatformClassLoader() || k.getName().startsWith("dev.procpool.");
+  }
+
+  private static final byte[] CLINIT = "<clinit>".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private static int indexOf(byte[] bytes, byte[] part) {
+    outer:
+    for (int i = 0; i <= bytes.length - part.length; i++) {
+      for (int j = 0; j < part.length; j++) {
+        if (bytes[i + j] != part[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
   /** Defines the class here if it is the application's; null if the system loader should have it. */
   private Class<?> defineOwn(String name) throws ClassNotFoundException {
     if (name.startsWith("java.")) {
