@@ -223,6 +223,8 @@ public final class WorkerMain {
    */
   private static void serve(FrameReader in, FrameWriter out, SocketChannel channel, byte[] secret) {
     Lease lease = null;
+    // The lease that ended with the last LEASE, whose thread may still be preparing the next one's.
+    Lease previous = null;
     int leases = 0;
     try {
       while (in.next()) {
@@ -231,6 +233,11 @@ public final class WorkerMain {
         if (type == Protocol.INIT) {
           if (lease != null) {
             throw new ProtocolException("INIT during a lease");
+          }
+          if (previous != null) {
+            previous.thread.join(); // it has prepared this lease's classes and threads
+            previous = null;
+            closeWorkerLocals(); // again: a thread a task left running may have used a WorkerLocal since
           }
           lease = new Lease(++leases, p, out, channel);
           // FUNCTION and CHUNK frames are decoded on this thread: their readObject methods must see the
@@ -241,10 +248,11 @@ public final class WorkerMain {
           if (lease == null || !lease.parking() || parkedUntil == 0) {
             throw new ProtocolException("LEASE for a worker that is not parked");
           }
-          lease.thread.join(); // it has sent PARKED, and prepares the next lease's classes
+          // Answered at once: the lease's thread may still be preparing the next lease's classes and threads,
+          // which then overlaps the round trip; INIT waits for it.
+          previous = lease;
           lease = null;
           Thread.currentThread().setContextClassLoader(APPLICATION);
-          closeWorkerLocals(); // again: a thread a task left running may have used a WorkerLocal since
           parkedUntil = 0;
           byte[] nonce = new byte[p.remaining()];
           p.get(nonce);
