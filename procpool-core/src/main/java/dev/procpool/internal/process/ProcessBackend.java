@@ -128,9 +128,12 @@ public final class ProcessBackend implements Backend {
     } finally {
       lock.unlock();
     }
+    // Every LEASE first: a control thread that starts may take this thread's processor for a while.
+    List<WorkerStart.Lease> leases = new ArrayList<>();
     for (int i = 0; i < settings.workers(); i++) {
-      spawn(requestLease());
+      leases.add(requestLease());
     }
+    leases.forEach(this::spawn);
     // After the launches: a JVM's first log call starts java.util.logging, some 20 ms.
     LOG.log(System.Logger.Level.DEBUG, "{0}: starting {1} worker processes: {2}", settings.poolName(),
         settings.workers(), launcher.describe());
