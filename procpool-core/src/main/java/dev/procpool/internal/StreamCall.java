@@ -490,7 +490,7 @@ final class StreamCall extends Call {
 
   Object next() {
     if (localNext < localEnd && aborted == null && !closed) {
-      return hand(local[localNext++]);
+      return handLocal();
     }
     if (!hasNext()) {
       throw new NoSuchElementException("no more results");
@@ -500,7 +500,7 @@ final class StreamCall extends Call {
 
   Object next(Duration timeout) throws TimeoutException {
     if (localNext < localEnd && aborted == null && !closed) {
-      return hand(local[localNext++]);
+      return handLocal();
     }
     try {
       if (!more(awaitNext(Math.max(0, timeout.toNanos())))) {
@@ -626,7 +626,7 @@ final class StreamCall extends Call {
       if (aborted != null) {
         thrown = aborted; // thrown once; the iteration is over
       } else if (localNext < localEnd) {
-        return hand(local[localNext++]);
+        return handLocal();
       } else {
         inputErrorDelivered = true;
         thrown = new InputFailedException(read, inputError);
@@ -637,6 +637,29 @@ final class StreamCall extends Call {
     }
     more(false);
     throw thrown;
+  }
+
+  /**
+   * Hands the consumer the next outcome it holds. The last of the whole call also ends the iteration
+   * there, as a consumer that calls {@code next()} exactly as often as there are items never asks
+   * {@code hasNext()} again: its iterator is then read to the end, not dropped unread.
+   */
+  private Object handLocal() {
+    Object outcome = local[localNext++];
+    if (localNext == localEnd) {
+      boolean end;
+      lock.lock();
+      try {
+        end = !closed && aborted == null && inputDone && delivered == read && inputError == null;
+        if (end) {
+          closed = true;
+        }
+      } finally {
+        lock.unlock();
+      }
+      more(!end);
+    }
+    return hand(outcome);
   }
 
   /** Hands an outcome to the consumer: its value, or what its failure throws. */

@@ -379,6 +379,26 @@ public abstract class PoolContract {
   }
 
   @Test
+  void anImapIteratorReadToItsLastItemByNextAloneIsNotTakenForDroppedUnread() {
+    Pool pool = pool(2);
+    try (CapturedLog log = new CapturedLog()) {
+      java.lang.ref.WeakReference<ResultIterator<Integer>> dropped = readEveryItemByNext(pool);
+      await().atMost(Duration.ofSeconds(20)).until(() -> {
+        System.gc();
+        return dropped.get() == null;
+      });
+      // Collected: its cleaner has run or is about to, and must find the iteration over.
+      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> log.warnings().isEmpty());
+    }
+  }
+
+  private static java.lang.ref.WeakReference<ResultIterator<Integer>> readEveryItemByNext(Pool pool) {
+    ResultIterator<Integer> it = pool.imap(x -> x + 1, List.of(1, 2, 3));
+    assertThat(List.of(it.next(), it.next(), it.next())).containsExactly(2, 3, 4);
+    return new java.lang.ref.WeakReference<>(it);
+  }
+
+  @Test
   void aStreamOfImapResultsKeepsItsCallOpenWithoutTheIterator() {
     Pool pool = pool(2);
     java.util.stream.Stream<Integer> results =
