@@ -691,7 +691,10 @@ final class StreamCall extends Call {
     boolean open;
     lock.lock();
     try {
-      open = !closed;
+      // Every outcome handed out and the input ended cleanly: read to the end, though the consumer took
+      // the last item before the feeder had seen that the input was over.
+      boolean readToTheEnd = inputDone && inputError == null && delivered == read && localNext >= localEnd;
+      open = !closed && !readToTheEnd;
     } finally {
       lock.unlock();
     }
