@@ -50,10 +50,29 @@ class ProcessOptionsTest {
   }
 
   @Test
+  void workersStartWithASmallHeapUnlessTheUserSizedIt() {
+    Task<long[]> heap = () -> new long[] {
+        java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit() >> 20,
+        Runtime.getRuntime().maxMemory() >> 20};
+    try (Pool pool = Pool.processes(1)) {
+      assertThat(pool.apply(heap)[0]).isEqualTo(32);
+    }
+    // A starting heap of 32 MB would contradict these maximums: the JVM would refuse to start.
+    try (Pool pool = Pool.builder().processes(1).jvmOptions("-Xmx24m").build()) {
+      assertThat(pool.apply(heap)[1]).isLessThanOrEqualTo(24);
+    }
+    try (Pool pool = Pool.builder().processes(1).environment(Map.of("JAVA_TOOL_OPTIONS", "-Xmx20m"))
+        .workerOutput(WorkerOutput.DISCARD).build()) { // the JVM says it picked the variable up
+      assertThat(pool.apply(heap)[1]).isLessThanOrEqualTo(20);
+    }
+  }
+
+  @Test
   void aJvmThatCannotStartFailsThePoolWithWhatItSaid() {
     for (String[] bad : List.of(new String[] {"-Xmx1k", "Too small maximum heap"},
         new String[] {"-XX:+NoSuchOption", "Unrecognized VM option 'NoSuchOption'"})) {
-      try (Pool pool = Pool.builder().processes(2).jvmOptions(bad[0]).build()) {
+      // Discarded output still reaches the exception; forwarded, it would be printed by a green build.
+      try (Pool pool = Pool.builder().processes(2).jvmOptions(bad[0]).workerOutput(WorkerOutput.DISCARD).build()) {
         assertThatThrownBy(() -> pool.map(x -> x, List.of(1, 2)))
             .isInstanceOf(WorkerStartException.class)
             .hasMessageContaining("exited before connecting to the pool (exited with code 1)")

@@ -81,14 +81,28 @@ final class LambdaCodec {
 
   /** Encodes {@code fn} in this form, or returns null if it is not a lambda this can describe. */
   static byte[] encode(Object fn) {
+    Out out = SCRATCH.get();
+    SCRATCH.set(null); // a nested encode, from a captured value's serialization, takes a buffer of its own
+    if (out == null) {
+      out = new Out();
+    }
     try {
-      Out out = new Out();
       out.put(FORM);
       return lambda(fn, out, 0) ? out.toArray() : null;
     } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
       return null;
+    } finally {
+      if (out.reset()) {
+        SCRATCH.set(out);
+      }
     }
   }
+
+  /**
+   * Each thread's buffer to encode into, kept between calls: with one function per {@code applyAsync},
+   * a fresh buffer (and its growth) per call was most of what a call allocated in the pool's JVM.
+   */
+  private static final ThreadLocal<Out> SCRATCH = new ThreadLocal<>();
 
   private static boolean lambda(Object fn, Out out, int depth) throws IOException {
     SerializedLambda s = serializedForm(fn);
@@ -353,6 +367,8 @@ final class LambdaCodec {
 
   /** The encoding as it is written: one buffer that grows as needed. */
   private static final class Out {
+    /** Larger buffers, grown by a large captured value, are not kept for the next encoding. */
+    private static final int MAX_KEPT_BYTES = 64 << 10;
     private ByteBuffer buffer = ByteBuffer.allocate(256);
 
     /** Makes room for {@code n} more bytes and returns the buffer to write them to. */
@@ -385,6 +401,12 @@ final class LambdaCodec {
 
     byte[] toArray() {
       return java.util.Arrays.copyOf(buffer.array(), buffer.position());
+    }
+
+    /** Empties the buffer for the next encoding; false if it grew too large to keep. */
+    boolean reset() {
+      buffer.clear();
+      return buffer.capacity() <= MAX_KEPT_BYTES;
     }
   }
 }

@@ -26,6 +26,8 @@ import java.util.Map;
 final class WorkerLauncher {
   /** Above this, the class and module paths go into an argument file: Linux caps one argument at 128 KiB. */
   private static final int MAX_INLINE_PATHS = 16_000;
+  /** A worker's starting heap, unless the user sized the heap (see {@link #startingHeap}). */
+  static final String STARTING_HEAP = "32m";
 
   private final ProcessOptions options;
   /** The JVM and its options. */
@@ -43,6 +45,7 @@ final class WorkerLauncher {
   WorkerLauncher(ProcessOptions options, ClassLoader context) {
     this.options = options;
     command.add(javaExecutable());
+    command.addAll(startingHeap(options));
     command.addAll(options.jvmOptions());
     for (Map.Entry<String, String> e : options.systemProperties().entrySet()) {
       command.add("-D" + e.getKey() + "=" + e.getValue());
@@ -119,6 +122,33 @@ final class WorkerLauncher {
       argFile = file;
     }
     return argFile;
+  }
+
+  /**
+   * A worker's heap starts at {@value #STARTING_HEAP} unless the pool's options or the environment size the
+   * heap. The JVM's default starting heap, 1/64 of the machine's memory, is sized for one JVM that owns the
+   * machine, not for a pool of them; and G1 then grows the young generation to a large part of it, every
+   * page of which is touched for the first time before the first collection recycles any. A first touch
+   * costs the kernel a fault (18 us a page on the virtual machines this was measured on, some 200 MB/s):
+   * a worker busy with small tasks ran at a fifth of its later speed for its first seconds. From a small
+   * start the heap still grows as the tasks need, up to the JVM's default maximum.
+   */
+  static List<String> startingHeap(ProcessOptions options) {
+    List<String> sources = new ArrayList<>(options.jvmOptions());
+    for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
+      String value = options.environment().containsKey(variable)
+          ? options.environment().get(variable) : System.getenv(variable);
+      if (value != null) {
+        sources.addAll(List.of(value.trim().split("\\s+")));
+      }
+    }
+    for (String o : sources) {
+      if (o.startsWith("-Xm") || o.startsWith("-XX:") && (o.contains("Heap") || o.contains("RAM")
+          || o.contains("NewSize") || o.contains("NewRatio"))) {
+        return List.of(); // the user sized the heap; a starting size of ours could contradict it
+      }
+    }
+    return List.of("-Xms" + STARTING_HEAP);
   }
 
   /** The command in short, for error messages: the JVM and its options, not the whole class path. */
