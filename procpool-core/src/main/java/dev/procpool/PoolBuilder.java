@@ -151,8 +151,12 @@ public final class PoolBuilder {
 
   /**
    * Passes options to each worker process's {@code java} command, such as {@code -Xmx256m} to cap its
-   * heap or {@code -XX:+UseSerialGC}. Only for {@link #processes(int)}. Default: none (the JVM's own
-   * defaults, which size the heap from the machine's memory).
+   * heap or {@code -XX:+UseSerialGC}. Only for {@link #processes(int)}. Default: none, the JVM's own
+   * defaults, except that a worker's heap starts at 32 MB ({@code -Xms32m}) and grows as its tasks need,
+   * up to the JVM's default maximum; no starting size is added when these options or the worker's
+   * {@code JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS} or {@code _JAVA_OPTIONS} size the heap
+   * ({@code -Xms}, {@code -Xmx}, {@code -Xmn}, or an {@code -XX:} option on the heap, RAM or young
+   * generation size).
    *
    * @param options JVM options, each starting with {@code -}
    * @return this builder

@@ -27,16 +27,24 @@ public final class ImapMemory {
   /**
    * Runs the workload.
    *
-   * @param args {@code processes} or {@code threads}, then optionally the number of items and the chunk
-   *     size (0: the pool's default)
+   * @param args {@code processes} or {@code threads}, then optionally the number of items, the chunk
+   *     size (0: the pool's default), and how many untimed passes over the same input go first (default 0)
    * @throws Exception if the call fails
    */
   public static void main(String[] args) throws Exception {
     String backend = args[0];
     long n = args.length > 1 ? Long.parseLong(args[1]) : 10_000_000L;
     int chunksize = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+    int warmPasses = args.length > 3 ? Integer.parseInt(args[3]) : 0;
     try (Pool pool = backend.equals("processes") ? Pool.processes(2) : Pool.threads(2)) {
       pool.map(Work.SQUARE, java.util.List.of(1, 2, 3, 4)); // workers up, classes loaded
+      for (int pass = 0; pass < warmPasses; pass++) {
+        try (ResultIterator<Integer> results = imap(pool, n, chunksize)) {
+          while (results.hasNext()) {
+            results.next();
+          }
+        }
+      }
       AtomicLong afterGc = new AtomicLong();
       AtomicLong collections = new AtomicLong();
       for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
@@ -64,8 +72,7 @@ public final class ImapMemory {
       long t0 = System.nanoTime();
       long count = 0;
       long check = 0;
-      try (ResultIterator<Integer> results = chunksize > 0
-          ? pool.imap(Work.SQUARE, generator(n), chunksize) : pool.imap(Work.SQUARE, generator(n))) {
+      try (ResultIterator<Integer> results = imap(pool, n, chunksize)) {
         while (results.hasNext()) {
           int r = results.next();
           check += r;
@@ -83,9 +90,9 @@ public final class ImapMemory {
       long growth = Math.max(0, afterGc.get() - baseline);
       System.out.printf("{\"backend\": \"%s\", \"items\": %d, \"checksum\": %d, \"seconds\": %.3f,"
               + " \"growthAfterGcMB\": %.1f, \"peakUsedMB\": %.1f, \"baselineMB\": %.1f, \"collections\": %d,"
-              + " \"maxHeapMB\": %.0f}%n",
+              + " \"maxHeapMB\": %.0f, \"warmPasses\": %d}%n",
           backend, count, check, seconds, growth / 1e6, peak / 1e6, baseline / 1e6, collections.get(),
-          Runtime.getRuntime().maxMemory() / 1e6);
+          Runtime.getRuntime().maxMemory() / 1e6, warmPasses);
     }
   }
 
@@ -101,6 +108,10 @@ public final class ImapMemory {
       }
     }
     return used;
+  }
+
+  private static ResultIterator<Integer> imap(Pool pool, long n, int chunksize) {
+    return chunksize > 0 ? pool.imap(Work.SQUARE, generator(n), chunksize) : pool.imap(Work.SQUARE, generator(n));
   }
 
   private static long settledHeap() {
