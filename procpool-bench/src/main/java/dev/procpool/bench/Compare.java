@@ -1,5 +1,6 @@
 package dev.procpool.bench;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.procpool.AsyncResult;
 import dev.procpool.Pool;
 import dev.procpool.ResultIterator;
@@ -9,6 +10,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -125,6 +127,7 @@ public final class Compare {
    * @throws Exception if a workload fails
    */
   public static void main(String[] args) throws Exception {
+    keepCollectedMemory();
     Integer reps = null;
     Set<String> only = new LinkedHashSet<>(List.of("w1", "w2", "w3", "w4", "w5", "w6", "w8"));
     Path out = null;
@@ -430,7 +433,7 @@ public final class Compare {
     Map<String, Object> py = python("w8", 1, "--items", Long.toString(w8Items));
     Figure pyRate = PythonSide.figure(py, "imap", 1);
     for (String backend : List.of("processes", "threads")) {
-      Map<String, Object> r = parseJson(javaChild(List.of("-Xmx256m"), ImapMemory.class.getName(), backend,
+      Map<String, Object> r = parseJson(javaChild(MEASURING_JVM, ImapMemory.class.getName(), backend,
           Long.toString(w8Items)));
       raw.put("w8.java." + backend, r);
       double growth = ((Number) r.get("growthAfterGcMB")).doubleValue();
@@ -447,7 +450,7 @@ public final class Compare {
       if (backend.equals("processes")) {
         // The row above is a fresh JVM's first pass, which also pays for the first touch of its heap's pages
         // (see the README); this one shows the same pass once that is paid, as the other throughput rows are.
-        Map<String, Object> warm = parseJson(javaChild(List.of("-Xmx256m"), ImapMemory.class.getName(), backend,
+        Map<String, Object> warm = parseJson(javaChild(MEASURING_JVM, ImapMemory.class.getName(), backend,
             Long.toString(w8Items), "0", "1"));
         raw.put("w8.java." + backend + ".warm", warm);
         double warmSeconds = ((Number) warm.get("seconds")).doubleValue();
@@ -567,6 +570,23 @@ public final class Compare {
       }
     }
     return out;
+  }
+
+  /**
+   * The JVM options of the Java children that measure throughput: the heap of workload 8, and what
+   * {@link #keepCollectedMemory} does for this JVM.
+   */
+  private static final List<String> MEASURING_JVM = List.of("-Xmx256m", "-XX:MaxHeapFreeRatio=100");
+
+  /**
+   * Keeps what {@link System#gc} frees in this JVM's heap instead of giving it back to the system. The
+   * repetitions start from a collected heap, not from a shrunken one that the next repetition grows again
+   * on fresh pages: where the system charges for the first touch of a page (18.5 us here, see
+   * {@code python/first_touch.py}), that regrowth measured a third of workload 3's time. CPython's
+   * {@code gc.collect()} does not shrink its process either.
+   */
+  private static void keepCollectedMemory() {
+    ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).setVMOption("MaxHeapFreeRatio", "100");
   }
 
   private List<Double> runs(int reps, Body body) throws Exception {
