@@ -384,7 +384,9 @@ public final class PoolBuilder {
   /**
    * Bounds how far {@code imap} and {@code imapUnordered} read ahead of their consumer: at most
    * {@code chunks} chunks (that is, {@code chunks * chunksize} items, where an adaptive chunk size counts
-   * at its current value, at most 1024) are taken from the input and not yet handed to the consumer.
+   * at its current value: at most 1024 items on threads and clusters; on worker JVMs, which measure the
+   * bytes a chunk takes, at most 256 KB of encoded items and results and at most 16,384 items) are taken
+   * from the input and not yet handed to the consumer.
    * Larger values keep workers busier when task times vary; smaller ones use less memory.
    *
    * <p>Default: {@code 4 * workers} chunks, but never fewer than 64

@@ -74,6 +74,50 @@ class AdaptiveChunkTest {
     }
   }
 
+  /**
+   * Worker JVMs report the bytes each chunk took, so chunks of tiny items grow past the item cap that
+   * applies where sizes are unknown (and stop at 16,384 items).
+   */
+  @Test
+  void onWorkerJvmsChunksOfTinyItemsGrowPastTheCapForUnknownSizes() {
+    AtomicLong pulled = new AtomicLong();
+    Iterator<Long> infinite = Stream.iterate(0L, i -> i + 1).peek(i -> pulled.incrementAndGet()).iterator();
+    try (Pool pool = Pool.builder().processes(2).readAhead(1).build();
+        ResultIterator<Long> it = pool.imapUnordered(x -> x, infinite)) {
+      long consumed = 0;
+      while (pulled.get() - consumed <= MAX_CHUNK) {
+        it.next(); // the consumer goes on until the read-ahead (one chunk) is larger than 1024 items
+        consumed++;
+        assertThat(consumed).as("items consumed before a chunk grew past %d items", MAX_CHUNK).isLessThan(2_000_000);
+      }
+      long taken = consumed;
+      // With the consumer paused, at most one chunk is read ahead, and the buffer it took before.
+      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
+          .until(() -> pulled.get() - taken <= 2L * 16 * 1024);
+    }
+  }
+
+  /**
+   * Large items on worker JVMs: their bytes, not a count, bound the chunks, so read-ahead holds a few of
+   * them however quick the task (a count cap of 1024 would let 4096 items of 64 KB, 256 MB, be read ahead).
+   */
+  @Test
+  void onWorkerJvmsLargeItemsAreReadAheadByTheirBytes() {
+    int size = 64 * 1024;
+    AtomicLong pulled = new AtomicLong();
+    Iterator<byte[]> large = Stream.generate(() -> new byte[size]).peek(b -> pulled.incrementAndGet()).iterator();
+    Fn<byte[], Integer> length = b -> b.length;
+    try (Pool pool = Pool.builder().processes(2).readAhead(2).build();
+        ResultIterator<Integer> it = pool.imap(length, large)) {
+      for (int i = 0; i < 1_000; i++) {
+        assertThat(it.next()).isEqualTo(size);
+      }
+      // 2 chunks of at most 256 KB (4 items), and as many in the consumer's buffer: 16 items, 1 MB.
+      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
+          .until(() -> pulled.get() - 1_000 <= 16);
+    }
+  }
+
   private static Iterator<Long> longs(long n) {
     return Stream.iterate(0L, i -> i < n, i -> i + 1).iterator();
   }

@@ -84,9 +84,10 @@ abstract class Call implements Job {
 
   /**
    * Tells the call that a chunk of {@code items} items ran to its last item, {@code nanos} after a worker
-   * took it (so including any wait in that worker's own queue). Nothing by default.
+   * took it (so including any wait in that worker's own queue), its items and results taking {@code bytes}
+   * on their way (0 if the backend does not know). Nothing by default.
    */
-  void chunkDone(int items, long nanos) {}
+  void chunkDone(int items, long nanos, long bytes) {}
 
   /** Tells whether the item already has an outcome (or the call no longer wants one). */
   abstract boolean isResolved(long index);

@@ -168,13 +168,18 @@ final class Link implements WorkerLink {
 
   @Override
   public void finished(Chunk chunk) {
+    finished(chunk, 0);
+  }
+
+  @Override
+  public void finished(Chunk chunk, long bytes) {
     WorkChunk c = (WorkChunk) chunk;
     reports++;
     if (!release(c)) {
       return;
     }
     if (c.takenAt != 0) {
-      c.call.chunkDone(c.size(), System.nanoTime() - c.takenAt);
+      c.call.chunkDone(c.size(), System.nanoTime() - c.takenAt, bytes);
     }
     if (c.reported < c.size() && !c.call.isCancelled() && ChunkSettler.hasOpenItems(c)) {
       // It says it is done, yet items of a live job have no outcome: they count as lost with a dead worker

@@ -20,10 +20,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Without a chunk size from the caller, chunks adapt to the task time, joblib's
  * {@code batch_size='auto'}: they start at one item, so that the first results come as soon as
- * possible and a slow task is never batched, and grow (at most doubling per finished chunk, up to
- * {@value #MAX_AUTO_CHUNK} items) while a chunk holds less than {@link #TARGET_CHUNK_NANOS} of work;
- * they shrink again when tasks get slower. The read-ahead bound stays {@code readAhead} chunks of the
- * current size (with the pool's floor in items, see {@link EngineSettings#readAheadBound}).
+ * possible and a slow task is never batched, and grow (at most doubling per finished chunk) while a
+ * chunk holds less than {@link #TARGET_CHUNK_NANOS} of work; they shrink again when tasks get slower.
+ * Their size is also bounded, because read-ahead keeps {@code readAhead} chunks in memory (with the
+ * pool's floor in items, see {@link EngineSettings#readAheadBound}): where the backend reports the bytes
+ * a chunk took on its way (worker JVMs do), a chunk holds at most {@value #MAX_AUTO_CHUNK_BYTES} bytes'
+ * worth of items and results, and never more than {@value #MAX_AUTO_CHUNK_ITEMS} items; elsewhere at
+ * most {@value #MAX_AUTO_CHUNK} items, since an item's size is unknown there.
  */
 final class StreamCall extends Call {
   private static final Object NULL = new Object();
@@ -31,8 +34,19 @@ final class StreamCall extends Call {
   static final int AUTO = 0;
   /** The work one adaptive chunk aims at: long enough to hide per-chunk costs, short enough to balance. */
   static final long TARGET_CHUNK_NANOS = 200_000_000L;
-  /** Adaptive chunks never hold more items than this, which bounds what read-ahead keeps in memory. */
+  /**
+   * Adaptive chunks hold no more items than this where the backend does not report bytes: what read-ahead
+   * keeps in memory has no other bound there.
+   */
   static final int MAX_AUTO_CHUNK = 1024;
+  /**
+   * Where the backend reports bytes, adaptive chunks hold no more than this in items and results
+   * (encoded): a chunk of tiny items grows past {@link #MAX_AUTO_CHUNK}, which halves the per-item cost of
+   * moving chunks between processes, while one of large items stays small.
+   */
+  static final int MAX_AUTO_CHUNK_BYTES = 256 * 1024;
+  /** The most items an adaptive chunk holds however small they are: each costs an object or two in memory. */
+  static final int MAX_AUTO_CHUNK_ITEMS = 16 * 1024;
 
   private record Failure(RuntimeException error) {}
 
@@ -66,6 +80,8 @@ final class StreamCall extends Call {
   private final Object sizing = new Object();
   /** Smoothed nanoseconds per item, or -1 before the first chunk finished; guarded by sizing. */
   private double nanosPerItem = -1;
+  /** Smoothed bytes per item on the way to and from workers, or -1 while unknown; guarded by sizing. */
+  private double bytesPerItem = -1;
   private final Iterator<?> input;
   private final AutoCloseable inputResource;
 
@@ -419,20 +435,27 @@ final class StreamCall extends Call {
   }
 
   /**
-   * Adapts the chunk size to a finished chunk's time per item (smoothed), and the read-ahead bound with
-   * it. The time counts from when a worker took the chunk, so it may include a wait behind the chunks
-   * that worker already held: that errs towards smaller chunks.
+   * Adapts the chunk size to a finished chunk's time and bytes per item (smoothed), and the read-ahead
+   * bound with it. The time counts from when a worker took the chunk, so it may include a wait behind the
+   * chunks that worker already held: that errs towards smaller chunks.
    */
   @Override
-  void chunkDone(int items, long nanos) {
+  void chunkDone(int items, long nanos, long bytes) {
     if (!adaptive || items <= 0) {
       return;
     }
     synchronized (sizing) {
       double perItem = Math.max(1, (double) nanos / items);
       nanosPerItem = nanosPerItem < 0 ? perItem : (nanosPerItem + perItem) / 2;
+      if (bytes > 0) {
+        double bytesEach = (double) bytes / items;
+        bytesPerItem = bytesPerItem < 0 ? bytesEach : (bytesPerItem + bytesEach) / 2;
+      }
+      long cap = bytesPerItem < 0
+          ? MAX_AUTO_CHUNK
+          : Math.min(MAX_AUTO_CHUNK_ITEMS, (long) (MAX_AUTO_CHUNK_BYTES / bytesPerItem));
       int current = chunksize;
-      long ideal = Math.max(1, Math.min(MAX_AUTO_CHUNK, (long) (TARGET_CHUNK_NANOS / nanosPerItem)));
+      long ideal = Math.max(1, Math.min(cap, (long) (TARGET_CHUNK_NANOS / nanosPerItem)));
       int next = current;
       if (ideal > current) {
         next = (int) Math.min(ideal, 2L * current);

@@ -129,6 +129,20 @@ public interface WorkerLink {
   void finished(Chunk chunk);
 
   /**
+   * Reports, like {@link #finished(Chunk)}, that the worker is done with the chunk, and how many bytes the
+   * chunk and its results took on their way (encoded, both directions). A backend that knows this should
+   * say it: the engine then sizes adaptive chunks by bytes as well as by time, so that chunks of tiny items
+   * grow large enough to hide their per-chunk cost while chunks of large items stay small enough to bound
+   * what read-ahead keeps in memory. By default the same as {@link #finished(Chunk)}.
+   *
+   * @param chunk the chunk
+   * @param bytes bytes sent and received for this chunk, 0 if unknown
+   */
+  default void finished(Chunk chunk, long bytes) {
+    finished(chunk);
+  }
+
+  /**
    * Gives back a chunk the worker never began, while the worker goes on (recalled from behind a long
    * task, refused by a member that is leaving, not sent because the worker is stopping). It runs again
    * elsewhere as it was.

@@ -332,6 +332,13 @@ public final class FaultInjector implements BackendFactory {
     }
 
     @Override
+    public void finished(Chunk chunk, long bytes) {
+      if (!dead()) {
+        real.finished(chunk, bytes);
+      }
+    }
+
+    @Override
     public void handBack(Chunk chunk, String why) {
       if (!dead()) {
         real.handBack(chunk, why);

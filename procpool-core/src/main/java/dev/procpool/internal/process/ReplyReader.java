@@ -150,10 +150,10 @@ final class ReplyReader implements Runnable {
       lock.unlock();
     }
     if (last) {
-      long read = in.bytesRead();
-      link.activity(elapsed, f.bytesSent, read - bytesReadReported);
-      bytesReadReported = read;
-      link.finished(chunk); // items it skipped (their job is over) need no outcome; the engine checks
+      long received = in.bytesRead() - bytesReadReported;
+      bytesReadReported += received;
+      link.activity(elapsed, f.bytesSent, received);
+      link.finished(chunk, f.bytesSent + received); // items it skipped (their job is over) need no outcome
     }
   }
 
