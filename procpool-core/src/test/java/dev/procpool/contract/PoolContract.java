@@ -412,12 +412,7 @@ public abstract class PoolContract {
   void imapUnorderedDeliversInCompletionOrder() throws Exception {
     Pool pool = pool(2);
     String dir = dir();
-    Fn<Integer, Integer> f = x -> {
-      if (x == 0) {
-        Probe.await(dir, "release-0", GATE_LIMIT);
-      }
-      return x;
-    };
+    Fn<Integer, Integer> f = heldAtZero(dir);
     try (ResultIterator<Integer> it = pool.imapUnordered(f, List.of(0, 1, 2, 3))) {
       List<Integer> firstThree = List.of(it.next(Duration.ofSeconds(10)), it.next(Duration.ofSeconds(10)),
           it.next(Duration.ofSeconds(10)));
@@ -426,6 +421,35 @@ public abstract class PoolContract {
       assertThat(it.next(Duration.ofSeconds(10))).isZero();
       assertThat(it.hasNext()).isFalse();
     }
+  }
+
+  /** One slow item while many after it finish: the call keeps track of it and of them, whatever the count. */
+  @Test
+  void imapUnorderedGoesOnPastOneSlowItemForAThousandOthers() throws Exception {
+    Pool pool = pool(2);
+    String dir = dir();
+    Fn<Integer, Integer> f = heldAtZero(dir);
+    int n = 1_000;
+    try (ResultIterator<Integer> it = pool.imapUnordered(f, IntStream.range(0, n).boxed().iterator(), 1)) {
+      Set<Integer> others = new HashSet<>();
+      for (int i = 1; i < n; i++) {
+        others.add(it.next(Duration.ofSeconds(10)));
+      }
+      assertThat(others).hasSize(n - 1).doesNotContain(0);
+      Probe.mark(dir, "release-0");
+      assertThat(it.next(Duration.ofSeconds(10))).isZero();
+      assertThat(it.hasNext()).isFalse();
+    }
+  }
+
+  /** The identity, except that item 0 waits for {@code release-0} in {@code dir}. */
+  private static Fn<Integer, Integer> heldAtZero(String dir) {
+    return x -> {
+      if (x == 0) {
+        Probe.await(dir, "release-0", GATE_LIMIT);
+      }
+      return x;
+    };
   }
 
   @Test
