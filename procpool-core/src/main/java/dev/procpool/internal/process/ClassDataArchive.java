@@ -1,0 +1,271 @@
+package dev.procpool.internal.process;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
+
+/**
+ * A class-data sharing archive of the classes a worker JVM loads on its way to its first result: the
+ * JDK's beyond its default archive (sockets, security providers, lambdas) and procpool's own. A worker
+ * that maps it skips loading, verifying and linking them (about a quarter of its start-up CPU).
+ *
+ * <p>The archive is made by {@link ClassDataTraining} in the background, the first time a pool starts
+ * workers without one, and kept in a per-user cache directory ({@code $XDG_CACHE_HOME/procpool} or
+ * {@code ~/.cache/procpool}, or the {@value #CACHE_PROPERTY} system property's directory; mode 0700).
+ * Its name is a hash of everything that could make a JVM reject it or misread it: the JDK (home,
+ * version, vendor), procpool's jar (path, size, modification time), the workers' JVM options and the
+ * environment variables the JVM reads options from. {@value #ENABLED_PROPERTY}{@code =false} turns it off.
+ *
+ * <p>Why only procpool's jar: the JVM cannot archive classes from a non-empty directory on the class
+ * path; a JVM that loaded any (an IDE's or Maven's {@code target/classes}) fails to write the archive
+ * and exits with an error. So the archive is dumped by a JVM whose class path is procpool's jar alone, and
+ * a worker that uses it has that jar put first on its class path, which the JVM requires of an archive's
+ * class path (a prefix of the worker's). The application's classes load as before, from wherever they are.
+ * procpool's jar first shadows nothing: the classes in it are the ones this JVM runs.
+ *
+ * <p>A JVM maps an archive without checking its contents, and on JDK 17 a truncated one crashes it; so
+ * each archive has a sum file beside it (size and CRC-32C, written before the archive is renamed into
+ * place) and is used only if it matches, checked once per JVM. A mismatch, or an archive the JVM rejects
+ * for another reason, starts no worker any differently from one without an archive: the JVM's messages
+ * about it are turned off ({@code -Xlog:cds*=off}), and {@code -Xshare:auto} lets it run on without.
+ */
+final class ClassDataArchive {
+  /** Set to {@code false} to have no archive made or used. */
+  static final String ENABLED_PROPERTY = "procpool.classDataSharing";
+  /** The directory the archives are kept in, instead of the per-user cache directory. */
+  static final String CACHE_PROPERTY = "procpool.classDataCache";
+  /** A training that has not finished after this long is taken for dead: its lock is ignored. */
+  static final long STALE_MILLIS = 5 * 60_000;
+  /** The environment variables a JVM takes options from. */
+  private static final List<String> OPTION_VARIABLES = List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
+  /** Archives found valid in this JVM, by path, with the size and time they had then. */
+  private static final Map<Path, String> VALID = new ConcurrentHashMap<>();
+  /** Archives this JVM has started a training for. */
+  private static final Set<Path> TRAINING = ConcurrentHashMap.newKeySet();
+
+  private final Path directory;
+  private final String name;
+  private final Path procpoolJar;
+
+  private ClassDataArchive(Path directory, String name, Path procpoolJar) {
+    this.directory = directory;
+    this.name = name;
+    this.procpoolJar = procpoolJar;
+  }
+
+  /**
+   * The archive for workers started with this JVM's {@code java} and these options, or null if workers
+   * cannot have one: turned off, procpool not in a jar on the class path, this JVM without a default
+   * archive to build on, or options that manage class-data sharing themselves.
+   *
+   * @param jvmOptions the workers' options, as they come before the class path
+   * @param environment the variables set for workers, over this JVM's
+   */
+  static ClassDataArchive forWorkers(List<String> jvmOptions, Map<String, String> environment) {
+    if ("false".equalsIgnoreCase(System.getProperty(ENABLED_PROPERTY, "true").trim())
+        || !System.getProperty("java.vm.info", "").contains("sharing")) {
+      return null; // off, or this JDK has no default archive (or the user started this JVM without it)
+    }
+    Path jar = locateProcpoolJar();
+    if (jar == null) {
+      return null;
+    }
+    List<String> options = new ArrayList<>(jvmOptions);
+    for (String variable : OPTION_VARIABLES) {
+      String value = environment.containsKey(variable) ? environment.get(variable) : System.getenv(variable);
+      options.add(variable + "=" + (value == null ? "" : value));
+    }
+    for (String o : options) {
+      if (o.contains("Xshare") || o.contains("SharedArchive") || o.contains("ArchiveClassesAtExit")
+          || o.contains("SharedClassListFile") || o.contains("UseSharedSpaces") || o.contains("AOTCache")
+          || o.contains("AOTMode")) {
+        return null; // the user manages class-data sharing: ours would interfere
+      }
+    }
+    try {
+      Path directory = directory();
+      StringBuilder key = new StringBuilder();
+      key.append(System.getProperty("java.home")).append('\n')
+          .append(System.getProperty("java.vm.version")).append('\n')
+          .append(System.getProperty("java.vm.vendor")).append('\n')
+          .append(jar).append(' ').append(Files.size(jar)).append(' ')
+          .append(Files.getLastModifiedTime(jar).toMillis()).append('\n');
+      for (String o : options) {
+        key.append(o).append('\n');
+      }
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.toString().getBytes(StandardCharsets.UTF_8));
+      StringBuilder name = new StringBuilder("worker-jdk").append(Runtime.version().feature()).append('-');
+      for (int i = 0; i < 10; i++) {
+        name.append(Character.forDigit((hash[i] >> 4) & 0xf, 16)).append(Character.forDigit(hash[i] & 0xf, 16));
+      }
+      return new ClassDataArchive(directory, name.toString(), jar);
+    } catch (IOException | NoSuchAlgorithmException | SecurityException e) {
+      return null; // no cache to keep it in: workers start as they would without
+    }
+  }
+
+  /** procpool's jar, if procpool was loaded from one by the system class loader; else null. */
+  private static Path locateProcpoolJar() {
+    if (WorkerMain.class.getClassLoader() != ClassLoader.getSystemClassLoader() || ModulePath.procpoolIsModule()) {
+      return null; // Spring Boot's loader, or the module path: the worker's class path is not the place
+    }
+    try {
+      java.security.CodeSource source = WorkerMain.class.getProtectionDomain().getCodeSource();
+      if (source == null || source.getLocation() == null) {
+        return null;
+      }
+      Path p = Path.of(source.getLocation().toURI()).toAbsolutePath();
+      return Files.isRegularFile(p) && p.getFileName().toString().endsWith(".jar") ? p : null;
+    } catch (java.net.URISyntaxException | IllegalArgumentException | SecurityException e) {
+      return null;
+    }
+  }
+
+  /** The cache directory, made private to this user if this makes it. */
+  private static Path directory() throws IOException {
+    String configured = System.getProperty(CACHE_PROPERTY);
+    Path dir;
+    if (configured != null && !configured.isBlank()) {
+      dir = Path.of(configured);
+    } else {
+      String xdg = System.getenv("XDG_CACHE_HOME");
+      Path base = xdg != null && Path.of(xdg).isAbsolute() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+      dir = base.resolve("procpool");
+    }
+    dir = dir.toAbsolutePath();
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir.getParent());
+      try {
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+          Files.createDirectory(dir);
+        }
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        // made by another pool meanwhile
+      }
+    }
+    return dir;
+  }
+
+  Path archive() {
+    return directory.resolve(name + ".jsa");
+  }
+
+  Path sum() {
+    return directory.resolve(name + ".sum");
+  }
+
+  Path lock() {
+    return directory.resolve(name + ".lock");
+  }
+
+  Path procpoolJar() {
+    return procpoolJar;
+  }
+
+  /**
+   * The worker options that use the archive, or an empty list if there is no valid one (yet). Checks the
+   * archive against its sum the first time this JVM sees it (a read of a few megabytes).
+   */
+  List<String> options() {
+    if (!valid()) {
+      return List.of();
+    }
+    List<String> options = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive(), "-Xshare:auto", "-Xlog:cds*=off"));
+    if (Runtime.version().feature() >= 24) {
+      options.add("-Xlog:aot*=off"); // JDK 24 reports archive problems under this tag; older JDKs reject the tag
+    }
+    return options;
+  }
+
+  private boolean valid() {
+    Path archive = archive();
+    try {
+      long size = Files.size(archive);
+      String seen = size + " " + Files.getLastModifiedTime(archive).toMillis();
+      if (seen.equals(VALID.get(archive))) {
+        return true;
+      }
+      String expected = Files.readString(sum(), StandardCharsets.US_ASCII).trim();
+      if (!expected.equals(describe(archive))) {
+        return false;
+      }
+      VALID.put(archive, seen);
+      return true;
+    } catch (IOException | SecurityException e) {
+      return false; // not there (yet), or unreadable
+    }
+  }
+
+  /** What the sum file says of a good archive: its size and CRC-32C. */
+  static String describe(Path archive) throws IOException {
+    CRC32C crc = new CRC32C();
+    long size = 0;
+    try (InputStream in = Files.newInputStream(archive)) {
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        crc.update(buffer, 0, n);
+        size += n;
+      }
+    }
+    return size + " " + Long.toHexString(crc.getValue());
+  }
+
+  /**
+   * Starts making the archive in the background, unless there is a valid one, this JVM has started one
+   * already, or another JVM is making it. The training runs in a process of its own, at the lowest CPU
+   * priority where {@code nice} exists, that outlives this JVM if need be and leaves nothing behind but
+   * the archive; its output is discarded. Failing to start it only means no archive.
+   *
+   * @param jvmOptions the workers' options, as given to the pool (not the ones procpool adds)
+   * @param environment the variables set for workers
+   */
+  void trainInBackground(List<String> jvmOptions, Map<String, String> environment) {
+    if (valid() || !TRAINING.add(archive()) || trainingUnderWay()) {
+      return;
+    }
+    List<String> cmd = new ArrayList<>();
+    for (String nice : List.of("/usr/bin/nice", "/bin/nice")) {
+      if (Files.isExecutable(Path.of(nice))) {
+        cmd.addAll(List.of(nice, "-n", "19"));
+        break;
+      }
+    }
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-D" + ENABLED_PROPERTY + "=false", "-cp", procpoolJar.toString(),
+        ClassDataTraining.class.getName(), directory.toString(), name));
+    cmd.addAll(jvmOptions);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(environment);
+    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+    try {
+      pb.start().getOutputStream().close();
+    } catch (IOException | RuntimeException e) {
+      // no archive this time; workers start as they would without
+    }
+  }
+
+  /** Whether another JVM's training holds the lock, and has held it for less than {@link #STALE_MILLIS}. */
+  private boolean trainingUnderWay() {
+    try {
+      FileTime since = Files.getLastModifiedTime(lock());
+      return System.currentTimeMillis() - since.toMillis() < STALE_MILLIS;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
