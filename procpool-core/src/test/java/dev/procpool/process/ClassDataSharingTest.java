@@ -141,7 +141,7 @@ class ClassDataSharingTest {
     List<Path> files = cacheFiles();
     assertThat(files).as("an archive and its sum, no lock or temporary file").hasSize(2);
     Path archive = files.stream().filter(f -> f.toString().endsWith(".jsa")).findFirst().orElseThrow();
-    assertThat(archive.getFileName().toString()).matches("worker-jdk\\d+-[0-9a-f]{20}\\.jsa");
+    assertThat(archive.getFileName().toString()).matches("worker-jdk\\d+-[0-9a-f]{24}\\.jsa");
     return archive;
   }
 

@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,13 +104,18 @@ final class ClassDataArchive {
       for (String o : options) {
         key.append(o).append('\n');
       }
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.toString().getBytes(StandardCharsets.UTF_8));
-      StringBuilder name = new StringBuilder("worker-jdk").append(Runtime.version().feature()).append('-');
-      for (int i = 0; i < 10; i++) {
-        name.append(Character.forDigit((hash[i] >> 4) & 0xf, 16)).append(Character.forDigit(hash[i] & 0xf, 16));
+      // Not a MessageDigest: its providers would load in this JVM on the way to its first worker.
+      byte[] bytes = key.toString().getBytes(StandardCharsets.UTF_8);
+      long fnv = 0xcbf29ce484222325L;
+      for (byte b : bytes) {
+        fnv = (fnv ^ (b & 0xff)) * 0x100000001b3L;
       }
-      return new ClassDataArchive(directory, name.toString(), jar);
-    } catch (IOException | NoSuchAlgorithmException | SecurityException e) {
+      CRC32C crc = new CRC32C();
+      crc.update(bytes);
+      String hex = Long.toHexString(fnv) + Long.toHexString(crc.getValue() | 1L << 32).substring(1);
+      String name = "worker-jdk" + Runtime.version().feature() + "-" + "0".repeat(24 - hex.length()) + hex;
+      return new ClassDataArchive(directory, name, jar);
+    } catch (IOException | SecurityException e) {
       return null; // no cache to keep it in: workers start as they would without
     }
   }

@@ -105,7 +105,7 @@ final class WorkerLauncher {
    */
   Process start(int workerId, Path socket, PrivateDirectory dir) throws IOException {
     List<String> cmd = new ArrayList<>(command);
-    cmd.addAll(sharing);
+    cmd.addAll(1, sharing); // before the pool's options, so that a -Xlog of the user's overrides ours
     if (paths.stream().mapToInt(String::length).sum() > MAX_INLINE_PATHS) {
       cmd.add("@" + argFile(dir));
     } else {
