@@ -47,6 +47,10 @@ final class ClassDataArchive {
   static final String CACHE_PROPERTY = "procpool.classDataCache";
   /** A training that has not finished after this long is taken for dead: its lock is ignored. */
   static final long STALE_MILLIS = 5 * 60_000;
+  /** After a training failed, how long before another is tried for the same archive. */
+  static final long RETRY_MILLIS = 60 * 60_000;
+  /** Archives (of other keys) older than this are deleted when a new one is made: replaced JDKs and jars. */
+  static final long UNUSED_MILLIS = 30L * 24 * 60 * 60_000;
   /** The environment variables a JVM takes options from. */
   private static final List<String> OPTION_VARIABLES = List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
   /** Archives found valid in this JVM, by path, with the size and time they had then. */
@@ -120,10 +124,13 @@ final class ClassDataArchive {
     }
   }
 
-  /** procpool's jar, if procpool was loaded from one by the system class loader; else null. */
+  /**
+   * procpool's jar, if this JVM loaded procpool from one and not as a module; else null. (From Spring
+   * Boot's executable jar, the caller does not ask: its workers start through Boot's own class loader.)
+   */
   private static Path locateProcpoolJar() {
-    if (WorkerMain.class.getClassLoader() != ClassLoader.getSystemClassLoader() || ModulePath.procpoolIsModule()) {
-      return null; // Spring Boot's loader, or the module path: the worker's class path is not the place
+    if (ModulePath.procpoolIsModule()) {
+      return null; // on the module path, which the worker's archive cannot hold
     }
     try {
       java.security.CodeSource source = WorkerMain.class.getProtectionDomain().getCodeSource();
@@ -174,6 +181,11 @@ final class ClassDataArchive {
 
   Path lock() {
     return directory.resolve(name + ".lock");
+  }
+
+  /** Marks a failed training, for {@link #RETRY_MILLIS}. */
+  Path failed() {
+    return directory.resolve(name + ".failed");
   }
 
   Path procpoolJar() {
@@ -238,7 +250,7 @@ final class ClassDataArchive {
    * @param environment the variables set for workers
    */
   void trainInBackground(List<String> jvmOptions, Map<String, String> environment) {
-    if (valid() || !TRAINING.add(archive()) || trainingUnderWay()) {
+    if (valid() || !TRAINING.add(archive()) || younger(lock(), STALE_MILLIS) || younger(failed(), RETRY_MILLIS)) {
       return;
     }
     List<String> cmd = new ArrayList<>();
@@ -262,11 +274,11 @@ final class ClassDataArchive {
     }
   }
 
-  /** Whether another JVM's training holds the lock, and has held it for less than {@link #STALE_MILLIS}. */
-  private boolean trainingUnderWay() {
+  /** Whether the file exists and was last modified less than {@code millis} ago. */
+  static boolean younger(Path file, long millis) {
     try {
-      FileTime since = Files.getLastModifiedTime(lock());
-      return System.currentTimeMillis() - since.toMillis() < STALE_MILLIS;
+      FileTime since = Files.getLastModifiedTime(file);
+      return System.currentTimeMillis() - since.toMillis() < millis;
     } catch (IOException e) {
       return false;
     }

@@ -64,11 +64,14 @@ public final class ClassDataTraining {
     Path sumTemp = dir.resolve(name + "." + pid + ".sumtmp");
     try {
       removeLeftovers(dir, name);
+      Path failed = dir.resolve(name + ".failed");
+      Files.writeString(failed, pid, StandardCharsets.US_ASCII); // unless it succeeds: a JVM killed meanwhile fails too
       train(jvmOptions, temp);
       if (Files.isRegularFile(temp) && accepted(temp, jvmOptions)) {
         Files.writeString(sumTemp, ClassDataArchive.describe(temp), StandardCharsets.US_ASCII);
         Files.move(sumTemp, dir.resolve(name + ".sum"), StandardCopyOption.ATOMIC_MOVE);
         Files.move(temp, dir.resolve(name + ".jsa"), StandardCopyOption.ATOMIC_MOVE);
+        Files.delete(failed);
       }
     } finally {
       Files.deleteIfExists(temp);
@@ -103,11 +106,18 @@ public final class ClassDataTraining {
     }
   }
 
-  /** Temporary files of this archive that a dead training left (their JVM was killed). */
+  /**
+   * Temporary files of this archive that a dead training left (their JVM was killed), and the archives
+   * of other JDKs, jars or options made more than {@link ClassDataArchive#UNUSED_MILLIS} ago: most are
+   * of JDKs and jars since replaced. One still in use is made again by its next pool.
+   */
   private static void removeLeftovers(Path dir, String name) throws IOException {
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, name + ".*tmp")) {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "worker-*")) {
       for (Path f : files) {
-        if (stale(f)) {
+        String file = f.getFileName().toString();
+        boolean ours = file.startsWith(name + ".");
+        if (ours && file.endsWith("tmp") && stale(f)
+            || !ours && !file.endsWith(".lock") && !ClassDataArchive.younger(f, ClassDataArchive.UNUSED_MILLIS)) {
           Files.deleteIfExists(f);
         }
       }

@@ -53,12 +53,13 @@ final class WorkerLauncher {
     command.add(javaExecutable());
     command.addAll(startingHeap(options));
     command.addAll(options.jvmOptions());
-    archive = ClassDataArchive.forWorkers(command.subList(1, command.size()), options.environment());
+    List<String> archived = List.copyOf(command.subList(1, command.size()));
     for (Map.Entry<String, String> e : options.systemProperties().entrySet()) {
       command.add("-D" + e.getKey() + "=" + e.getValue());
     }
     List<String> classpath;
     BootJar boot = BootJar.find();
+    archive = boot == null ? ClassDataArchive.forWorkers(archived, options.environment()) : null;
     if (boot != null) {
       classpath = new ArrayList<>(List.of(boot.jar().toString()));
       main.addAll(boot.launch(WorkerMain.class.getName(), System.getProperties()));
@@ -86,11 +87,11 @@ final class WorkerLauncher {
     launch.addAll(main);
     key = new WarmWorkers.Key(List.copyOf(launch), options.environment(), options.output());
     int cp = paths.indexOf("-cp");
-    sharing = archive == null || boot != null || cp < 0 ? List.of() : archive.options();
+    sharing = archive == null || cp < 0 ? List.of() : archive.options();
     if (!sharing.isEmpty()) { // the archive's class path must begin the worker's (see ClassDataArchive)
       paths.set(cp + 1, archive.procpoolJar() + File.pathSeparator + paths.get(cp + 1));
     }
-    untrained = archive != null && boot == null && cp >= 0 && sharing.isEmpty();
+    untrained = archive != null && cp >= 0 && sharing.isEmpty();
   }
 
   /** How this launcher starts workers, whatever file the classpath may go into. */
