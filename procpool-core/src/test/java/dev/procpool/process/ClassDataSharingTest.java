@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -121,6 +122,15 @@ class ClassDataSharingTest {
     assertThat(loadLog(worker)).doesNotContain("shared objects file (top)");
     assertThat(runApp("-Dprocpool.classDataSharing=false")).isPositive();
     assertThat(cache).doesNotExist();
+  }
+
+  @Test
+  void aCacheDirectoryOthersMayWriteToIsNotUsed() throws Exception {
+    Files.createDirectories(cache, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxrwxrwx")));
+    Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwxrwxrwx")); // whatever the umask
+    long worker = runApp();
+    assertThat(cacheFiles()).isEmpty();
+    assertThat(loadLog(worker)).doesNotContain("shared objects file (top)");
   }
 
   @Test

@@ -7,6 +7,8 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,8 @@ import java.util.zip.CRC32C;
  *
  * <p>The archive is made by {@link ClassDataTraining} in the background, the first time a pool starts
  * workers without one, and kept in a per-user cache directory ({@code $XDG_CACHE_HOME/procpool} or
- * {@code ~/.cache/procpool}, or the {@value #CACHE_PROPERTY} system property's directory; mode 0700).
+ * {@code ~/.cache/procpool}, or the {@value #CACHE_PROPERTY} system property's directory; mode 0700; not
+ * used if it belongs to another user or others may write to it, as a JVM trusts the archives it maps).
  * Its name is a hash of everything that could make a JVM reject it or misread it: the JDK (home,
  * version, vendor), procpool's jar (path, size, modification time), the workers' JVM options and the
  * environment variables the JVM reads options from. {@value #ENABLED_PROPERTY}{@code =false} turns it off.
@@ -168,6 +171,15 @@ final class ClassDataArchive {
         // made by another pool meanwhile
       }
     }
+    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      // A JVM trusts the archives it maps: one planted by another user would run as this one.
+      PosixFileAttributes attributes = Files.readAttributes(dir, PosixFileAttributes.class);
+      Set<PosixFilePermission> permissions = attributes.permissions();
+      if (!attributes.owner().getName().equals(System.getProperty("user.name"))
+          || permissions.contains(PosixFilePermission.GROUP_WRITE) || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+        throw new IOException(dir + " is not this user's alone");
+      }
+    }
     return dir;
   }
 
@@ -260,7 +272,7 @@ final class ClassDataArchive {
         break;
       }
     }
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(WorkerLauncher.javaExecutable());
     cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-D" + ENABLED_PROPERTY + "=false", "-cp", procpoolJar.toString(),
         ClassDataTraining.class.getName(), directory.toString(), name));
     cmd.addAll(jvmOptions);

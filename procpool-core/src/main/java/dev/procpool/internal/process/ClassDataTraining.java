@@ -145,7 +145,7 @@ public final class ClassDataTraining {
   /** Whether a JVM with the workers' options takes the archive and loads procpool's classes from it. */
   private static boolean accepted(Path archive, List<String> jvmOptions) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(WorkerLauncher.javaExecutable());
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds*=off",
         "-Xlog:class+load=info:stdout", "-cp", System.getProperty("java.class.path"),

@@ -181,7 +181,7 @@ final class WorkerLauncher {
     return String.join(" ", command) + " " + pathsInShort + String.join(" ", main);
   }
 
-  private static String javaExecutable() {
+  static String javaExecutable() {
     String exe = File.separatorChar == '\\' ? "java.exe" : "java";
     Path fromHome = Path.of(System.getProperty("java.home"), "bin", exe);
     if (Files.isExecutable(fromHome)) {
