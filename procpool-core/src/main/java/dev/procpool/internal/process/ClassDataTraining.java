@@ -20,12 +20,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Makes a {@link ClassDataArchive}: the main class of a JVM that {@code ClassDataArchive} starts in the
- * background with procpool's jar as its whole class path. It runs a pool of one worker, whose JVM has the
- * options of the workers the archive is for and writes the classes it loaded into a temporary file when it
- * exits ({@code -XX:ArchiveClassesAtExit}); its tasks are procpool's own lambdas, so that the archive holds
- * what every worker loads on its way to a first result and nothing of any application. Then a third JVM
- * checks that the archive is accepted and serves procpool's classes, and the archive is renamed into place,
- * its sum file first, so that a pool sees a complete archive or none.
+ * background with procpool's jar as its whole class path. It has a JVM of its own run a pool of one worker,
+ * whose JVM has the options of the workers the archive is for and writes the classes it loaded into a
+ * temporary file when it exits ({@code -XX:ArchiveClassesAtExit}); the tasks are procpool's own lambdas, so
+ * that the archive holds what every worker loads on its way to a first result and nothing of any
+ * application. Then another JVM checks that the archive is accepted and serves procpool's classes, and the
+ * archive is renamed into place, its sum file first, so that a pool sees a complete archive or none.
  *
  * <p>One training per archive at a time: the first to create the lock file trains, others leave. A lock
  * older than {@link ClassDataArchive#STALE_MILLIS} was left by a training that died (killed, or the machine
@@ -37,6 +37,7 @@ public final class ClassDataTraining {
   /** How long the training's worker may take to write the archive and exit once its pool is closed. */
   private static final long EXIT_WAIT_SECONDS = 120;
   private static final String VERIFY = "--verify";
+  private static final String POOL = "--pool";
 
   private ClassDataTraining() {}
 
@@ -50,6 +51,10 @@ public final class ClassDataTraining {
   public static void main(String[] args) throws Exception {
     if (args.length == 1 && VERIFY.equals(args[0])) {
       Class.forName(WorkerMain.class.getName(), false, ClassDataTraining.class.getClassLoader());
+      return;
+    }
+    if (args.length >= 2 && POOL.equals(args[0])) {
+      runPool(Path.of(args[1]), Arrays.asList(args).subList(2, args.length));
       return;
     }
     Path dir = Path.of(args[0]);
@@ -124,22 +129,59 @@ public final class ClassDataTraining {
     }
   }
 
-  /** Runs a worker through what every worker does, and waits until it has written the archive and exited. */
+  /**
+   * Runs a worker through what every worker does, and waits until it has written the archive and exited.
+   * The pool is in a JVM of its own that halts once the tasks are done, rather than closing it: a pool
+   * kills a worker that has not exited within seconds of its close, and writing the archive at a low
+   * priority of a busy machine can take longer. The orphaned worker halts, and writes the archive then.
+   */
   private static void train(List<String> jvmOptions, Path archive) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(WorkerLauncher.javaExecutable(), "-XX:TieredStopAtLevel=1",
+        "-D" + ClassDataArchive.ENABLED_PROPERTY + "=false", "-cp", System.getProperty("java.class.path"),
+        ClassDataTraining.class.getName(), POOL, archive.toString()));
+    cmd.addAll(jvmOptions);
+    Process pool = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    pool.getOutputStream().close();
+    String out;
+    try (InputStream in = pool.getInputStream()) {
+      out = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+    }
+    if (!pool.waitFor(EXIT_WAIT_SECONDS, TimeUnit.SECONDS)) {
+      pool.destroyForcibly();
+      throw new IOException("the training's pool did not finish");
+    }
+    long worker;
+    try {
+      worker = Long.parseLong(out);
+    } catch (NumberFormatException e) {
+      throw new IOException("the training's pool failed: " + out, e);
+    }
+    ProcessHandle handle = ProcessHandle.of(worker).orElse(null);
+    if (handle != null) {
+      handle.onExit().get(EXIT_WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The training's pool: a worker that writes the archive, procpool's own tasks, then a halt (see {@link #train}). */
+  private static void runPool(Path archive, List<String> jvmOptions) {
     List<String> options = new ArrayList<>(jvmOptions);
     options.add("-XX:ArchiveClassesAtExit=" + archive);
     options.add("-Xlog:cds*=off"); // the JVM's notes on classes it cannot archive go nowhere anyway
-    try (Pool pool = Pool.builder().processes(1).jvmOptions(options.toArray(String[]::new))
-        .workerOutput(WorkerOutput.DISCARD).build()) {
-      Task<Integer> one = () -> 1;
-      Fn<Integer, Integer> twice = x -> 2 * x;
-      pool.apply(one);
-      pool.map(twice, List.of(1, 2, 3, 4), 1);
+    Pool pool = Pool.builder().processes(1).jvmOptions(options.toArray(String[]::new))
+        .workerOutput(WorkerOutput.DISCARD).build();
+    Task<Integer> one = () -> 1;
+    Fn<Integer, Integer> twice = x -> 2 * x;
+    pool.apply(one);
+    pool.map(twice, List.of(1, 2, 3, 4), 1);
+    try {
       pool.mapAsync(twice, List.of(5, 6)).get();
+    } catch (Exception e) {
+      Runtime.getRuntime().halt(1);
     }
-    for (ProcessHandle child : ProcessHandle.current().children().toList()) {
-      child.onExit().get(EXIT_WAIT_SECONDS, TimeUnit.SECONDS);
-    }
+    Task<Long> pid = () -> ProcessHandle.current().pid();
+    System.out.println(pool.apply(pid));
+    System.out.flush();
+    Runtime.getRuntime().halt(0); // not close(): see train
   }
 
   /** Whether a JVM with the workers' options takes the archive and loads procpool's classes from it. */
