@@ -39,6 +39,12 @@ final class WorkerLauncher {
   /** The paths in short, for error messages. */
   private final String pathsInShort;
   private final WarmWorkers.Key key;
+  /** The class-data sharing archive for these workers, or null if they cannot have one. */
+  private final ClassDataArchive archive;
+  /** The options that map the archive, if a valid one exists; empty otherwise. */
+  private final List<String> sharing;
+  /** Whether the archive is missing, and its making not yet asked for (guarded by this). */
+  private boolean untrained;
   /** The argument file holding long paths, once written (guarded by this). */
   private Path argFile;
 
@@ -47,11 +53,13 @@ final class WorkerLauncher {
     command.add(javaExecutable());
     command.addAll(startingHeap(options));
     command.addAll(options.jvmOptions());
+    List<String> archived = List.copyOf(command.subList(1, command.size()));
     for (Map.Entry<String, String> e : options.systemProperties().entrySet()) {
       command.add("-D" + e.getKey() + "=" + e.getValue());
     }
     List<String> classpath;
     BootJar boot = BootJar.find();
+    archive = boot == null ? ClassDataArchive.forWorkers(archived, options.environment()) : null;
     if (boot != null) {
       classpath = new ArrayList<>(List.of(boot.jar().toString()));
       main.addAll(boot.launch(WorkerMain.class.getName(), System.getProperties()));
@@ -78,6 +86,12 @@ final class WorkerLauncher {
     launch.addAll(paths);
     launch.addAll(main);
     key = new WarmWorkers.Key(List.copyOf(launch), options.environment(), options.output());
+    int cp = paths.indexOf("-cp");
+    sharing = archive == null || cp < 0 ? List.of() : archive.options();
+    if (!sharing.isEmpty()) { // the archive's class path must begin the worker's (see ClassDataArchive)
+      paths.set(cp + 1, archive.procpoolJar() + File.pathSeparator + paths.get(cp + 1));
+    }
+    untrained = archive != null && cp >= 0 && sharing.isEmpty();
   }
 
   /** How this launcher starts workers, whatever file the classpath may go into. */
@@ -92,6 +106,7 @@ final class WorkerLauncher {
    */
   Process start(int workerId, Path socket, PrivateDirectory dir) throws IOException {
     List<String> cmd = new ArrayList<>(command);
+    cmd.addAll(1, sharing); // before the pool's options, so that a -Xlog of the user's overrides ours
     if (paths.stream().mapToInt(String::length).sum() > MAX_INLINE_PATHS) {
       cmd.add("@" + argFile(dir));
     } else {
@@ -108,7 +123,17 @@ final class WorkerLauncher {
       case FORWARD, DISCARD -> pb.redirectOutput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.PIPE);
       case INHERIT -> pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
     }
-    return pb.start();
+    Process process = pb.start();
+    trainOnce();
+    return process;
+  }
+
+  /** After the first worker has been started, so that the archive's making does not delay it. */
+  private synchronized void trainOnce() {
+    if (untrained) {
+      untrained = false;
+      archive.trainInBackground(options.jvmOptions(), options.environment());
+    }
   }
 
   private synchronized Path argFile(PrivateDirectory dir) throws IOException {
@@ -156,7 +181,7 @@ final class WorkerLauncher {
     return String.join(" ", command) + " " + pathsInShort + String.join(" ", main);
   }
 
-  private static String javaExecutable() {
+  static String javaExecutable() {
     String exe = File.separatorChar == '\\' ? "java.exe" : "java";
     Path fromHome = Path.of(System.getProperty("java.home"), "bin", exe);
     if (Files.isExecutable(fromHome)) {
