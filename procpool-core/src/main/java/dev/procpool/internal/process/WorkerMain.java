@@ -42,6 +42,8 @@ public final class WorkerMain {
    */
   static final ClassLoader APPLICATION = WorkerMain.class.getClassLoader();
 
+  /** The secret this JVM was launched with, for the answers to the challenges it is parked with. */
+  private static byte[] launchSecret;
   /** Set once connected, for {@link #injectForTest}. */
   private static volatile FrameWriter channelOut;
   private static Path socketPath;
@@ -73,6 +75,7 @@ public final class WorkerMain {
       if (secret.length != Protocol.SECRET_BYTES) {
         throw new IOException("expected the pool's secret on stdin, got " + secret.length + " bytes");
       }
+      launchSecret = secret;
       SocketChannel channel = connect(socket);
       // The parent's frames are trusted (it started this JVM and gave it the secret): no growing buffers.
       FrameReader in = new FrameReader(channel, Protocol.MAX_PAYLOAD, Protocol.MAX_PAYLOAD);
@@ -88,7 +91,7 @@ public final class WorkerMain {
       out.flush();
       FrameWriter writer = out;
       // Not a daemon: between leases it is what keeps this JVM alive.
-      Thread reader = new Thread(null, () -> serve(in, writer, channel, secret), "procpool-worker-reader", 16 << 20);
+      Thread reader = new Thread(null, () -> serve(in, writer, channel), "procpool-worker-reader", 16 << 20);
       reader.start();
       watchParent();
     } catch (VirtualMachineError e) {
@@ -114,6 +117,10 @@ public final class WorkerMain {
     final TaskRunner runner;
     /** Set by the reading thread when PARK came; read by the lease's thread after the runner returns. */
     volatile long keepAliveNanos = -1;
+    /** The challenge PARK came with, set with {@link #keepAliveNanos}; the next LEASE is answered with its HMAC. */
+    private volatile byte[] parkNonce;
+    /** That answer, worked out by the lease's thread once parked; null until then. */
+    private volatile byte[] leaseAnswer;
 
     Lease(int number, ByteBuffer init, FrameWriter out, SocketChannel channel) {
       this.number = number;
@@ -145,6 +152,12 @@ public final class WorkerMain {
       return keepAliveNanos >= 0;
     }
 
+    /** The answer to the next LEASE: ready if the lease's thread got to it, else worked out here. */
+    byte[] leaseAnswer() {
+      byte[] a = leaseAnswer;
+      return a != null ? a : Auth.answer(launchSecret, parkNonce);
+    }
+
     /** The lease's thread: the initializer, then the chunks; then, when parked, reset and report it. */
     private void run(byte[] initializer, FrameWriter out) {
       try {
@@ -156,6 +169,7 @@ public final class WorkerMain {
         closeWorkerLocals();
         parkedUntil = System.nanoTime() + keepAliveNanos + PARK_GRACE_NANOS;
         send(out, Protocol.empty(Protocol.PARKED));
+        leaseAnswer = Auth.answer(launchSecret, parkNonce); // first: the next LEASE waits for nothing else
         // While the pool that parked this worker closes and the next one starts: the next lease's loader.
         LeaseLoader next = loader instanceof LeaseLoader l ? l.successor(number + 1) : new LeaseLoader(number + 1);
         LambdaCodec.rebindClasses(next);
@@ -201,7 +215,11 @@ public final class WorkerMain {
         case Protocol.RECALL -> runner.recall(p.getInt());
         case Protocol.PARK -> {
           requireRunning(type);
-          keepAliveNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, p.getLong()));
+          long keepAliveMillis = p.getLong();
+          byte[] nonce = new byte[p.remaining()];
+          p.get(nonce);
+          parkNonce = nonce;
+          keepAliveNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, keepAliveMillis));
           runner.park();
           // nothing of the lease is decoded any more: the parked worker keeps no reference to its loader here
           Thread.currentThread().setContextClassLoader(APPLICATION);
@@ -221,7 +239,7 @@ public final class WorkerMain {
    * The reading thread: serves leases until shutdown. Frames of the lease that was parked may still come
    * until the next LEASE (the pool sent them before it saw PARKED); they find no job and do nothing.
    */
-  private static void serve(FrameReader in, FrameWriter out, SocketChannel channel, byte[] secret) {
+  private static void serve(FrameReader in, FrameWriter out, SocketChannel channel) {
     Lease lease = null;
     // The lease that ended with the last LEASE, whose thread may still be preparing the next one's.
     Lease previous = null;
@@ -254,9 +272,7 @@ public final class WorkerMain {
           lease = null;
           Thread.currentThread().setContextClassLoader(APPLICATION);
           parkedUntil = 0;
-          byte[] nonce = new byte[p.remaining()];
-          p.get(nonce);
-          send(out, Protocol.withBytes(Protocol.LEASED, Auth.answer(secret, nonce)));
+          send(out, Protocol.withBytes(Protocol.LEASED, previous.leaseAnswer()));
         } else if (type == Protocol.SHUTDOWN) {
           if (lease != null && !lease.parking()) {
             lease.runner.shutdown(); // its thread exits the JVM once the lease's chunks are done

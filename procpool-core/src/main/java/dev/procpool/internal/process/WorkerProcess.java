@@ -54,6 +54,8 @@ final class WorkerProcess implements WorkerControl {
   private volatile Process process;
   /** Set once the worker is ready for chunks. */
   private volatile WorkerStart.Connection connection;
+  /** What the worker must answer when a later pool leases it: HMAC of the nonce sent with PARK; null until then. */
+  private volatile byte[] leaseAnswer;
   /** The lease the pool requested for this worker as it started, or null; taken by the control thread. */
   private WorkerStart.Lease requested;
 
@@ -230,9 +232,14 @@ final class WorkerProcess implements WorkerControl {
     } finally {
       lock.unlock();
     }
-    outbox.add(why == Intent.PARK
-        ? Protocol.withLong(Protocol.PARK, context.options().reuseKeepAlive().toMillis())
-        : Protocol.empty(Protocol.SHUTDOWN));
+    byte[] frame = Protocol.empty(Protocol.SHUTDOWN);
+    if (why == Intent.PARK) {
+      // The next lease's challenge, and the answer expected, worked out now rather than when that pool starts.
+      byte[] nonce = Auth.randomBytes();
+      leaseAnswer = Auth.answer(connection.secret(), nonce); // before PARK goes: the reader needs it at PARKED
+      frame = Protocol.park(context.options().reuseKeepAlive().toMillis(), nonce);
+    }
+    outbox.add(frame);
     if (why == Intent.SHUTDOWN || why == Intent.PARK) {
       // The pool is finished: nothing the worker still runs is wanted, so its exit need not wait long.
       context.timer().schedule(() -> {
@@ -448,7 +455,7 @@ final class WorkerProcess implements WorkerControl {
     link.gone(Exit.of(Exit.Kind.EXITED, "parked for reuse"));
     WorkerStart.Connection c = connection;
     pool.park(new WarmWorkers.Parked(context.launcher().key(), p, c.channel(), c.in(), c.out(), c.stdout(),
-        c.stderr(), c.secret()));
+        c.stderr(), c.secret(), leaseAnswer));
     return true;
   }
 
