@@ -80,7 +80,8 @@ final class TaskRunner {
   private volatile boolean parked;
 
   /**
-   * @param flusher a started thread, waiting for the flusher's work (see {@link Standby})
+   * @param flusher the worker's flusher thread (see {@link Standby#reusable}), which runs this runner's flushes until
+   *     the lease is parked
    */
   TaskRunner(FrameWriter out, SocketChannel channel, Thread thread, Standby flusher) {
     this.out = out;

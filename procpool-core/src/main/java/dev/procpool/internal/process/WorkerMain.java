@@ -52,9 +52,10 @@ public final class WorkerMain {
   private static volatile long parkedUntil;
   /** While parked: the class loader prepared for the next lease (see {@link LeaseLoader#successor}). */
   private static volatile LeaseLoader nextLoader;
-  /** The next lease's threads, started ahead (see {@link Standby}): its tasks' and its flusher. */
+  /** The next lease's tasks' thread, started ahead (see {@link Standby}). */
   private static volatile Standby nextTasks;
-  private static volatile Standby nextFlusher;
+  /** Every lease's flusher (see {@link TaskRunner}), started with the first lease's tasks' thread. */
+  private static volatile Standby flusher;
 
   private WorkerMain() {}
 
@@ -134,9 +135,7 @@ public final class WorkerMain {
         prepareThreads(number);
       }
       tasks = nextTasks;
-      Standby flusher = nextFlusher;
       nextTasks = null;
-      nextFlusher = null;
       thread = tasks.thread();
       thread.setName("procpool-worker-tasks-" + number);
       thread.setContextClassLoader(loader);
@@ -300,7 +299,9 @@ public final class WorkerMain {
   /** Starts the threads of lease {@code number} ahead of its INIT. */
   private static void prepareThreads(int number) {
     nextTasks = new Standby("procpool-worker-tasks-" + number, false);
-    nextFlusher = new Standby("procpool-worker-flusher", true);
+    if (flusher == null) {
+      flusher = Standby.reusable("procpool-worker-flusher");
+    }
   }
 
   private static void send(FrameWriter out, byte[] frame) throws IOException {
