@@ -303,8 +303,6 @@ final class WorkerStart {
    * of the control thread.
    */
   static Lease requestLease(WarmWorkers.Parked w, WorkerContext context) {
-    ScheduledFuture<?> limit = context.timer().schedule(() -> WorkerReaper.kill(w.process), LEASE_LIMIT_SECONDS,
-        TimeUnit.SECONDS);
     try {
       boolean pipelined = context.initializer().length == 0;
       w.out.write(Protocol.empty(Protocol.LEASE));
@@ -312,9 +310,11 @@ final class WorkerStart {
         w.out.write(Protocol.init(true, context.initializer()));
       }
       w.out.flush();
+      // The limit after the LEASE: the worker starts on its answer a little sooner.
+      ScheduledFuture<?> limit = context.timer().schedule(() -> WorkerReaper.kill(w.process), LEASE_LIMIT_SECONDS,
+          TimeUnit.SECONDS);
       return new Lease(w, pipelined, limit);
     } catch (IOException | RuntimeException e) {
-      limit.cancel(false);
       LOG.log(Level.DEBUG, "{0}: a parked worker (pid {1}) could not be asked for a lease: {2}", context.poolName(),
           w.process.pid(), e);
       WarmWorkers.discard(w);
