@@ -201,6 +201,20 @@ public final class WarmWorkers {
     }
   }
 
+  /**
+   * Makes the answer every parked worker is expected to give when it is leased a wrong one, as if another
+   * process than the one launched answered; for tests of the lease's challenge.
+   */
+  public static void forgeAnswersForTest() {
+    synchronized (LOCK) {
+      for (ArrayDeque<Parked> queue : PARKED.values()) {
+        for (Parked w : queue) {
+          w.answer[0] ^= 1;
+        }
+      }
+    }
+  }
+
   /** Removes the worker if it is still parked (its keep-alive ran out, or it died) and ends it. */
   private static void evict(Parked w) {
     boolean removed;
