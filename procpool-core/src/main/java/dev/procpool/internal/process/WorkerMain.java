@@ -140,6 +140,11 @@ public final class WorkerMain {
       thread.setName("procpool-worker-tasks-" + number);
       thread.setContextClassLoader(loader);
       runner = new TaskRunner(out, channel, thread, flusher);
+      if (fresh) {
+        // A lease of a pool that parks its workers: the next lease's thread is started once this one has sent
+        // its first results, rather than after it is parked, where the next pool's INIT may already wait.
+        runner.onFirstIdle(() -> prepareThreads(number + 1));
+      }
     }
 
     /** Runs the initializer, then the chunks, on the lease's thread. */
@@ -172,7 +177,9 @@ public final class WorkerMain {
         // While the pool that parked this worker closes and the next one starts: the next lease's loader.
         LeaseLoader next = loader instanceof LeaseLoader l ? l.successor(number + 1) : new LeaseLoader(number + 1);
         LambdaCodec.rebindClasses(next);
-        prepareThreads(number + 1);
+        if (nextTasks == null) {
+          prepareThreads(number + 1);
+        }
         nextLoader = next;
       } catch (VirtualMachineError e) {
         throw TaskRunner.die(out, e, Protocol.EXIT_FATAL);
