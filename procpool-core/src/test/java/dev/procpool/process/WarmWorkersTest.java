@@ -362,6 +362,42 @@ class WarmWorkersTest {
   }
 
   @Test
+  void aParkedWorkerThatFailsTheLeasesChallengeIsKilledNotHandedOut() throws Exception {
+    long parked;
+    try (Pool pool = warm(1).build()) {
+      parked = pool.apply(() -> ProcessHandle.current().pid());
+    }
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(1);
+    WarmWorkers.forgeAnswersForTest();
+    try (Pool pool = warm(1).build()) {
+      long pid = pool.apply(() -> ProcessHandle.current().pid());
+      assertThat(pid).isNotEqualTo(parked);
+      assertThat(pool.map(x -> x * 2, range(4))).containsExactly(0, 2, 4, 6);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessTests.alive(parked));
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aParkedWorkerFrozenWhileParkedIsKilledAndReplaced() throws Exception {
+    long frozen;
+    try (Pool pool = warm(1).build()) {
+      frozen = pool.apply(() -> ProcessHandle.current().pid());
+    }
+    Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(frozen)).start();
+    assertThat(stop.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(stop.exitValue()).isZero();
+    try (Pool pool = warm(1).build()) {
+      // The lease goes unanswered until its time limit kills the worker; then one is launched.
+      long pid = pool.apply(() -> ProcessHandle.current().pid());
+      assertThat(pid).isNotEqualTo(frozen);
+      assertThat(pool.map(x -> x * 2, range(4))).containsExactly(0, 2, 4, 6);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessTests.alive(frozen));
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(1);
+  }
+
+  @Test
   void terminateDoesNotPark() throws Exception {
     Pool pool = warm(2).build();
     assertThat(pool.map(x -> x + 1, range(4))).containsExactly(1, 2, 3, 4);

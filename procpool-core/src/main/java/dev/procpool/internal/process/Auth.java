@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Arrays;
 
 /**
  * Proves that whatever connected to a worker's socket is the worker the pool started: the pool gives
@@ -29,25 +30,44 @@ final class Auth {
   }
 
   private static final Path URANDOM = Path.of("/dev/urandom");
+  /** Enough for a few dozen pools' secrets, nonces and directory names per read of /dev/urandom. */
+  private static final int BLOCK_BYTES = 1024;
+  /** Random bytes read ahead, handed out once each; the next unused one at {@link #next} (guarded by the class). */
+  private static final byte[] ahead = new byte[BLOCK_BYTES];
+  private static int next = BLOCK_BYTES;
 
   /**
    * Returns {@link Protocol#SECRET_BYTES} random bytes from the kernel's generator, which is what a
    * {@link SecureRandom} reads on Unix too; but a JVM's first SecureRandom loads the security providers,
-   * 50 to 80 ms before a pool could start its first worker.
+   * 50 to 80 ms before a pool could start its first worker. They come from a block read ahead, so that a
+   * pool that leases parked workers (a secret and a nonce per worker) opens no file on its way to its
+   * first task: each read of /dev/urandom cost 0.1 to 0.3 ms there, with the code still interpreted. No
+   * byte is handed out twice, and the block is overwritten as it is used.
    */
-  static byte[] randomBytes() {
+  static synchronized byte[] randomBytes() {
     byte[] b = new byte[Protocol.SECRET_BYTES];
+    if (next + b.length > BLOCK_BYTES) {
+      fill();
+    }
+    System.arraycopy(ahead, next, b, 0, b.length);
+    Arrays.fill(ahead, next, next + b.length, (byte) 0);
+    next += b.length;
+    return b;
+  }
+
+  private static void fill() {
     if (Files.isReadable(URANDOM)) {
       try (InputStream in = Files.newInputStream(URANDOM)) {
-        if (in.readNBytes(b, 0, b.length) == b.length) {
-          return b;
+        if (in.readNBytes(ahead, 0, BLOCK_BYTES) == BLOCK_BYTES) {
+          next = 0;
+          return;
         }
       } catch (IOException e) {
         // fall back to the JDK's generator
       }
     }
-    Random.INSTANCE.nextBytes(b);
-    return b;
+    Random.INSTANCE.nextBytes(ahead);
+    next = 0;
   }
 
   static byte[] answer(byte[] secret, byte[] nonce) {

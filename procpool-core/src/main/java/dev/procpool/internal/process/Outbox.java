@@ -50,8 +50,12 @@ final class Outbox {
    */
   boolean closeAndAwait(long millis) {
     frames.add(CLOSE);
+    Carriers.Job w = writer;
+    if (w == null) {
+      return false; // never started: what was queued was never sent
+    }
     try {
-      return writer.await(millis) && closedClean;
+      return w.await(millis) && closedClean;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;

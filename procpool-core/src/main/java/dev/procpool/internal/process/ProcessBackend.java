@@ -122,21 +122,24 @@ public final class ProcessBackend implements Backend {
       cleanUp();
       return;
     }
+    // Every LEASE first: a control thread that starts may take this thread's processor for a while, and
+    // nothing that follows is needed before a leased worker answers.
+    List<WorkerStart.Lease> leases = new ArrayList<>();
+    for (int i = 0; i < settings.workers(); i++) {
+      leases.add(requestLease());
+    }
     lock.lock();
     try {
       sweeper = t.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     } finally {
       lock.unlock();
     }
-    // Every LEASE first: a control thread that starts may take this thread's processor for a while.
-    List<WorkerStart.Lease> leases = new ArrayList<>();
-    for (int i = 0; i < settings.workers(); i++) {
-      leases.add(requestLease());
-    }
     leases.forEach(this::spawn);
     // After the launches: a JVM's first log call starts java.util.logging, some 20 ms.
-    LOG.log(System.Logger.Level.DEBUG, "{0}: starting {1} worker processes: {2}", settings.poolName(),
-        settings.workers(), launcher.describe());
+    if (LOG.isLoggable(System.Logger.Level.DEBUG)) { // describe() is not free either, with the code interpreted
+      LOG.log(System.Logger.Level.DEBUG, "{0}: starting {1} worker processes: {2}", settings.poolName(),
+          settings.workers(), launcher.describe());
+    }
   }
 
   private byte[] encodeInitializer() {

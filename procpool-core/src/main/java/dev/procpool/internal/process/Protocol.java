@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 final class Protocol {
   private Protocol() {}
 
-  static final int VERSION = 2;
+  static final int VERSION = 3;
   static final int HEADER_BYTES = 5;
   /** Largest payload either side accepts, so that one garbage length cannot make the reader allocate more. */
   static final int MAX_PAYLOAD = 256 << 20;
@@ -43,11 +43,12 @@ final class Protocol {
   /** Run what was sent, then exit. */
   static final byte SHUTDOWN = 8;
   /**
-   * long keepAliveMillis: run what was sent, end the lease, answer {@link #PARKED} and wait for a
-   * {@link #LEASE}; exit if none comes within the keep-alive (and some grace).
+   * long keepAliveMillis, nonce: run what was sent, end the lease, answer {@link #PARKED} and wait for a
+   * {@link #LEASE}; exit if none comes within the keep-alive (and some grace). The nonce is the challenge
+   * the next {@link #LEASE} is answered with: the worker works its answer out while parked.
    */
   static final byte PARK = 9;
-  /** nonce: a new pool leases the parked worker; answer {@link #LEASED}, then expect {@link #INIT}. */
+  /** A new pool leases the parked worker: answer {@link #LEASED}, then expect {@link #INIT}. */
   static final byte LEASE = 10;
 
   // worker -> parent
@@ -66,7 +67,7 @@ final class Protocol {
   static final byte FATAL = 26;
   /** The lease is over: everything sent was run and reported, the worker's state reset. */
   static final byte PARKED = 27;
-  /** HMAC-SHA256(the worker's launch secret, the LEASE nonce). */
+  /** HMAC-SHA256(the worker's launch secret, the nonce of the PARK that parked it). */
   static final byte LEASED = 28;
 
   /** INIT flag: load the application's classes afresh for this lease, in a {@link LeaseLoader}. */
@@ -106,6 +107,10 @@ final class Protocol {
 
   static byte[] withLong(byte type, long value) {
     return frame(type, 8).putLong(value).array();
+  }
+
+  static byte[] park(long keepAliveMillis, byte[] nonce) {
+    return frame(PARK, 8 + nonce.length).putLong(keepAliveMillis).put(nonce).array();
   }
 
   static byte[] withInt(byte type, int value) {

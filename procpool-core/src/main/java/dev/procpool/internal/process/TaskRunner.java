@@ -78,9 +78,12 @@ final class TaskRunner {
   private boolean flusherIdle;
   /** Set when the lease ends: the flusher exits. */
   private volatile boolean parked;
+  /** Run on this runner's thread the first time it runs out of chunks after running one; or null. */
+  private Runnable firstIdle;
 
   /**
-   * @param flusher a started thread, waiting for the flusher's work (see {@link Standby})
+   * @param flusher the worker's flusher thread (see {@link Standby#reusable}), which runs this runner's flushes until
+   *     the lease is parked
    */
   TaskRunner(FrameWriter out, SocketChannel channel, Thread thread, Standby flusher) {
     this.out = out;
@@ -88,6 +91,14 @@ final class TaskRunner {
     this.thread = thread;
     this.flusher = flusher.thread();
     flusher.run(this::lingerFlushes);
+  }
+
+  /**
+   * Runs {@code r} on the lease's thread the first time it runs out of chunks after it ran one, once
+   * their results are sent: work for later that should not delay the lease's first result.
+   */
+  void onFirstIdle(Runnable r) {
+    firstIdle = r;
   }
 
   void submit(Work work) {
@@ -145,10 +156,19 @@ final class TaskRunner {
 
   /** Runs chunks until told to shut down (then exits the JVM) or to park (then returns, all flushed). */
   void run() throws IOException {
+    boolean ran = false;
     for (;;) {
       Work w = queue.poll();
       if (w == null) {
         flush();
+        if (ran && firstIdle != null) {
+          Runnable r = firstIdle;
+          firstIdle = null;
+          r.run();
+          w = queue.poll();
+        }
+      }
+      if (w == null) {
         w = take();
       }
       if (w == PARK) {
@@ -164,6 +184,7 @@ final class TaskRunner {
         System.exit(0);
       }
       runChunk(w);
+      ran = true;
     }
   }
 

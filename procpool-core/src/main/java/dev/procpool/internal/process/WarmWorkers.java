@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Only this JVM holds a parked worker's channel, and only one pool at a time: {@link #take} removes
  * it. The pool that takes it proves that the process at the other end is still the one launched with
- * the secret kept here (a fresh nonce, HMAC-SHA256), then starts a new lease with its own initializer.
+ * the secret kept here (HMAC-SHA256 of a fresh nonce, sent with the PARK and answered on the lease: both
+ * sides work the answer out while the worker is parked, not on the way to the next pool's first task),
+ * then starts a new lease with its own initializer.
  *
  * <p>Thread-safe.
  */
@@ -41,15 +43,44 @@ public final class WarmWorkers {
 
   /**
    * Everything that decides how a worker JVM was launched: a parked worker serves only a pool that
-   * would have launched it exactly so.
-   *
-   * @param command the {@code java} executable, JVM options, system properties and the whole classpath
-   * @param environment the variables set on top of this JVM's environment
-   * @param output where the worker's stdout and stderr go
+   * would have launched it exactly so. Not a record: a record's generated equals and hashCode are
+   * bootstrapped through method handles on their first call, 10 to 17 ms of the first leased pool here,
+   * and run slowly until compiled; each pool makes a new key, so its hash is worked out once, here.
    */
-  record Key(List<String> command, Map<String, String> environment, WorkerOutput output) {}
+  static final class Key {
+    private final List<String> command;
+    private final Map<String, String> environment;
+    private final WorkerOutput output;
+    private final int hash;
 
-  /** A worker between pools: its process, its open channel, and the secret it was launched with. */
+    /**
+     * @param command the {@code java} executable, JVM options, system properties and the whole classpath
+     * @param environment the variables set on top of this JVM's environment
+     * @param output where the worker's stdout and stderr go
+     */
+    Key(List<String> command, Map<String, String> environment, WorkerOutput output) {
+      this.command = command;
+      this.environment = environment;
+      this.output = output;
+      this.hash = (command.hashCode() * 31 + environment.hashCode()) * 31 + output.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o == this || o instanceof Key k && hash == k.hash && output == k.output && command.equals(k.command)
+          && environment.equals(k.environment);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  /**
+   * A worker between pools: its process, its open channel, the secret it was launched with, and the
+   * answer it must give when it is leased (HMAC of the nonce it was parked with).
+   */
   static final class Parked {
     final Key key;
     final Process process;
@@ -60,10 +91,11 @@ public final class WarmWorkers {
     final OutputPump stdout;
     final OutputPump stderr;
     final byte[] secret;
+    final byte[] answer;
     private ScheduledFuture<?> expiry; // guarded by LOCK
 
     Parked(Key key, Process process, SocketChannel channel, FrameReader in, FrameWriter out, OutputPump stdout,
-        OutputPump stderr, byte[] secret) {
+        OutputPump stderr, byte[] secret, byte[] answer) {
       this.key = key;
       this.process = process;
       this.channel = channel;
@@ -72,6 +104,7 @@ public final class WarmWorkers {
       this.stdout = stdout;
       this.stderr = stderr;
       this.secret = secret;
+      this.answer = answer;
     }
   }
 
@@ -165,6 +198,20 @@ public final class WarmWorkers {
   public static int parkedCount() {
     synchronized (LOCK) {
       return PARKED.values().stream().mapToInt(ArrayDeque::size).sum();
+    }
+  }
+
+  /**
+   * Makes the answer every parked worker is expected to give when it is leased a wrong one, as if another
+   * process than the one launched answered; for tests of the lease's challenge.
+   */
+  public static void forgeAnswersForTest() {
+    synchronized (LOCK) {
+      for (ArrayDeque<Parked> queue : PARKED.values()) {
+        for (Parked w : queue) {
+          w.answer[0] ^= 1;
+        }
+      }
     }
   }
 

@@ -42,6 +42,8 @@ public final class WorkerMain {
    */
   static final ClassLoader APPLICATION = WorkerMain.class.getClassLoader();
 
+  /** The secret this JVM was launched with, for the answers to the challenges it is parked with. */
+  private static byte[] launchSecret;
   /** Set once connected, for {@link #injectForTest}. */
   private static volatile FrameWriter channelOut;
   private static Path socketPath;
@@ -50,9 +52,10 @@ public final class WorkerMain {
   private static volatile long parkedUntil;
   /** While parked: the class loader prepared for the next lease (see {@link LeaseLoader#successor}). */
   private static volatile LeaseLoader nextLoader;
-  /** The next lease's threads, started ahead (see {@link Standby}): its tasks' and its flusher. */
+  /** The next lease's tasks' thread, started ahead (see {@link Standby}). */
   private static volatile Standby nextTasks;
-  private static volatile Standby nextFlusher;
+  /** Every lease's flusher (see {@link TaskRunner}), started with the first lease's tasks' thread. */
+  private static volatile Standby flusher;
 
   private WorkerMain() {}
 
@@ -73,6 +76,7 @@ public final class WorkerMain {
       if (secret.length != Protocol.SECRET_BYTES) {
         throw new IOException("expected the pool's secret on stdin, got " + secret.length + " bytes");
       }
+      launchSecret = secret;
       SocketChannel channel = connect(socket);
       // The parent's frames are trusted (it started this JVM and gave it the secret): no growing buffers.
       FrameReader in = new FrameReader(channel, Protocol.MAX_PAYLOAD, Protocol.MAX_PAYLOAD);
@@ -88,7 +92,7 @@ public final class WorkerMain {
       out.flush();
       FrameWriter writer = out;
       // Not a daemon: between leases it is what keeps this JVM alive.
-      Thread reader = new Thread(null, () -> serve(in, writer, channel, secret), "procpool-worker-reader", 16 << 20);
+      Thread reader = new Thread(null, () -> serve(in, writer, channel), "procpool-worker-reader", 16 << 20);
       reader.start();
       watchParent();
     } catch (VirtualMachineError e) {
@@ -114,6 +118,10 @@ public final class WorkerMain {
     final TaskRunner runner;
     /** Set by the reading thread when PARK came; read by the lease's thread after the runner returns. */
     volatile long keepAliveNanos = -1;
+    /** The challenge PARK came with, set with {@link #keepAliveNanos}; the next LEASE is answered with its HMAC. */
+    private volatile byte[] parkNonce;
+    /** That answer, worked out by the lease's thread once parked; null until then. */
+    private volatile byte[] leaseAnswer;
 
     Lease(int number, ByteBuffer init, FrameWriter out, SocketChannel channel) {
       this.number = number;
@@ -127,13 +135,16 @@ public final class WorkerMain {
         prepareThreads(number);
       }
       tasks = nextTasks;
-      Standby flusher = nextFlusher;
       nextTasks = null;
-      nextFlusher = null;
       thread = tasks.thread();
       thread.setName("procpool-worker-tasks-" + number);
       thread.setContextClassLoader(loader);
       runner = new TaskRunner(out, channel, thread, flusher);
+      if (fresh) {
+        // A lease of a pool that parks its workers: the next lease's thread is started once this one has sent
+        // its first results, rather than after it is parked, where the next pool's INIT may already wait.
+        runner.onFirstIdle(() -> prepareThreads(number + 1));
+      }
     }
 
     /** Runs the initializer, then the chunks, on the lease's thread. */
@@ -143,6 +154,12 @@ public final class WorkerMain {
 
     boolean parking() {
       return keepAliveNanos >= 0;
+    }
+
+    /** The answer to the next LEASE: ready if the lease's thread got to it, else worked out here. */
+    byte[] leaseAnswer() {
+      byte[] a = leaseAnswer;
+      return a != null ? a : Auth.answer(launchSecret, parkNonce);
     }
 
     /** The lease's thread: the initializer, then the chunks; then, when parked, reset and report it. */
@@ -156,10 +173,13 @@ public final class WorkerMain {
         closeWorkerLocals();
         parkedUntil = System.nanoTime() + keepAliveNanos + PARK_GRACE_NANOS;
         send(out, Protocol.empty(Protocol.PARKED));
+        leaseAnswer = Auth.answer(launchSecret, parkNonce); // first: the next LEASE waits for nothing else
         // While the pool that parked this worker closes and the next one starts: the next lease's loader.
         LeaseLoader next = loader instanceof LeaseLoader l ? l.successor(number + 1) : new LeaseLoader(number + 1);
         LambdaCodec.rebindClasses(next);
-        prepareThreads(number + 1);
+        if (nextTasks == null) {
+          prepareThreads(number + 1);
+        }
         nextLoader = next;
       } catch (VirtualMachineError e) {
         throw TaskRunner.die(out, e, Protocol.EXIT_FATAL);
@@ -201,7 +221,11 @@ public final class WorkerMain {
         case Protocol.RECALL -> runner.recall(p.getInt());
         case Protocol.PARK -> {
           requireRunning(type);
-          keepAliveNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, p.getLong()));
+          long keepAliveMillis = p.getLong();
+          byte[] nonce = new byte[p.remaining()];
+          p.get(nonce);
+          parkNonce = nonce;
+          keepAliveNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, keepAliveMillis));
           runner.park();
           // nothing of the lease is decoded any more: the parked worker keeps no reference to its loader here
           Thread.currentThread().setContextClassLoader(APPLICATION);
@@ -221,7 +245,7 @@ public final class WorkerMain {
    * The reading thread: serves leases until shutdown. Frames of the lease that was parked may still come
    * until the next LEASE (the pool sent them before it saw PARKED); they find no job and do nothing.
    */
-  private static void serve(FrameReader in, FrameWriter out, SocketChannel channel, byte[] secret) {
+  private static void serve(FrameReader in, FrameWriter out, SocketChannel channel) {
     Lease lease = null;
     // The lease that ended with the last LEASE, whose thread may still be preparing the next one's.
     Lease previous = null;
@@ -254,9 +278,7 @@ public final class WorkerMain {
           lease = null;
           Thread.currentThread().setContextClassLoader(APPLICATION);
           parkedUntil = 0;
-          byte[] nonce = new byte[p.remaining()];
-          p.get(nonce);
-          send(out, Protocol.withBytes(Protocol.LEASED, Auth.answer(secret, nonce)));
+          send(out, Protocol.withBytes(Protocol.LEASED, previous.leaseAnswer()));
         } else if (type == Protocol.SHUTDOWN) {
           if (lease != null && !lease.parking()) {
             lease.runner.shutdown(); // its thread exits the JVM once the lease's chunks are done
@@ -284,7 +306,9 @@ public final class WorkerMain {
   /** Starts the threads of lease {@code number} ahead of its INIT. */
   private static void prepareThreads(int number) {
     nextTasks = new Standby("procpool-worker-tasks-" + number, false);
-    nextFlusher = new Standby("procpool-worker-flusher", true);
+    if (flusher == null) {
+      flusher = Standby.reusable("procpool-worker-flusher");
+    }
   }
 
   private static void send(FrameWriter out, byte[] frame) throws IOException {

@@ -54,6 +54,10 @@ final class WorkerProcess implements WorkerControl {
   private volatile Process process;
   /** Set once the worker is ready for chunks. */
   private volatile WorkerStart.Connection connection;
+  /** What the worker must answer when a later pool leases it: HMAC of the nonce sent with PARK; null until then. */
+  private volatile byte[] leaseAnswer;
+  /** Whether the writer thread was started (used by the control thread only). */
+  private boolean writerStarted;
   /** The lease the pool requested for this worker as it started, or null; taken by the control thread. */
   private WorkerStart.Lease requested;
 
@@ -96,15 +100,19 @@ final class WorkerProcess implements WorkerControl {
       parts.incrementAndGet();
       link.ready("pid " + c.process().pid() + (c.reused() ? ", reused" : ""));
       // What waits already goes out from this thread, before the reader and writer threads start: their
-      // start is then not on the way to the first result.
-      boolean sent = sendWaiting(c.out());
+      // start is then not on the way to the first result. If nothing waits (a leased worker is often ready
+      // before the pool's first call), the first chunks to come go out from here too, and the writer starts
+      // after them (see dispatch).
+      int sent = sendWaiting(c.out());
       ReplyReader replies = new ReplyReader(this, link, c.in(), context, lock, room, window, c.readyToCome());
       Carriers.start(context.threadName(id, "-reader"), context.loader(), replies);
-      outbox.start(c.out(), context.threadName(id, "-writer"), this::writeFailed);
-      if (!sent) {
+      if (sent != 0) {
+        startWriter(c.out());
+      }
+      if (sent < 0) {
         writeFailed();
       }
-      dispatch();
+      dispatch(c.out());
     } catch (InterruptedException e) {
       // the worker is gone or the pool terminated
     } catch (RuntimeException | Error e) {
@@ -124,7 +132,7 @@ final class WorkerProcess implements WorkerControl {
    * is there to take when the worker has room goes out as one write: with short chunks, the worker's
    * results free room a few at a time (see {@link InFlightWindow#finished}), so chunks go out in batches.
    */
-  private void dispatch() throws InterruptedException {
+  private void dispatch(FrameWriter out) throws InterruptedException {
     List<Object> frames = new ArrayList<>();
     for (;;) {
       int room;
@@ -142,6 +150,7 @@ final class WorkerProcess implements WorkerControl {
       }
       Chunk chunk = link.take();
       if (chunk == null) {
+        startWriter(out);
         // Nothing more for this worker: the pool is done with it, or it reached the pool's tasks-per-worker limit.
         requestExit(!context.source().isFinished() ? Intent.RECYCLE
             : context.reusesWorkers() ? Intent.PARK : Intent.SHUTDOWN);
@@ -153,24 +162,42 @@ final class WorkerProcess implements WorkerControl {
           break;
         }
       }
-      if (!frames.isEmpty()) {
+      if (!frames.isEmpty() && !writerStarted) {
+        // No frame was queued for the writer before these (nothing is, without a chunk in the window): they
+        // go out from here, a hand-off between threads sooner.
+        boolean written = writeNow(out, frames);
+        frames.clear();
+        startWriter(out);
+        if (!written) {
+          writeFailed();
+        }
+      } else if (!frames.isEmpty()) {
         outbox.addAll(frames); // the writer coalesces them into as few writes as its buffer allows
         frames.clear();
       }
     }
   }
 
+  /** Starts the writer thread, once; until then the control thread writes (and it alone). */
+  private void startWriter(FrameWriter out) {
+    if (!writerStarted) {
+      writerStarted = true;
+      outbox.start(out, context.threadName(id, "-writer"), this::writeFailed);
+    }
+  }
+
   /**
    * Sends the chunks that wait for this worker now, as many as its window takes, writing them on this
-   * thread; the writer thread must not have started. False if writing failed.
+   * thread; the writer thread must not have started. Returns how many frames were sent, or -1 if writing
+   * failed.
    */
-  private boolean sendWaiting(FrameWriter out) throws InterruptedException {
+  private int sendWaiting(FrameWriter out) throws InterruptedException {
     List<Object> frames = new ArrayList<>();
     int room;
     lock.lock();
     try {
       if (gone || intent != null) {
-        return true;
+        return 0;
       }
       room = window.room();
     } finally {
@@ -180,9 +207,11 @@ final class WorkerProcess implements WorkerControl {
     while (room-- > 0 && !window.atByteBound() && (chunk = link.poll(0, TimeUnit.NANOSECONDS)) != null) {
       send(chunk, frames);
     }
-    if (frames.isEmpty()) {
-      return true;
-    }
+    return frames.isEmpty() ? 0 : writeNow(out, frames) ? frames.size() : -1;
+  }
+
+  /** Writes frames on this thread, before the writer thread started; false if writing failed. */
+  private static boolean writeNow(FrameWriter out, List<Object> frames) {
     try {
       for (Object frame : frames) {
         if (frame instanceof byte[][] segments) {
@@ -230,9 +259,14 @@ final class WorkerProcess implements WorkerControl {
     } finally {
       lock.unlock();
     }
-    outbox.add(why == Intent.PARK
-        ? Protocol.withLong(Protocol.PARK, context.options().reuseKeepAlive().toMillis())
-        : Protocol.empty(Protocol.SHUTDOWN));
+    byte[] frame = Protocol.empty(Protocol.SHUTDOWN);
+    if (why == Intent.PARK) {
+      // The next lease's challenge, and the answer expected, worked out now rather than when that pool starts.
+      byte[] nonce = Auth.randomBytes();
+      leaseAnswer = Auth.answer(connection.secret(), nonce); // before PARK goes: the reader needs it at PARKED
+      frame = Protocol.park(context.options().reuseKeepAlive().toMillis(), nonce);
+    }
+    outbox.add(frame);
     if (why == Intent.SHUTDOWN || why == Intent.PARK) {
       // The pool is finished: nothing the worker still runs is wanted, so its exit need not wait long.
       context.timer().schedule(() -> {
@@ -448,7 +482,7 @@ final class WorkerProcess implements WorkerControl {
     link.gone(Exit.of(Exit.Kind.EXITED, "parked for reuse"));
     WorkerStart.Connection c = connection;
     pool.park(new WarmWorkers.Parked(context.launcher().key(), p, c.channel(), c.in(), c.out(), c.stdout(),
-        c.stderr(), c.secret()));
+        c.stderr(), c.secret(), leaseAnswer));
     return true;
   }
 

@@ -15,6 +15,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -61,11 +62,10 @@ final class WorkerStart {
    * A LEASE sent to a parked worker, whose answer is still to be read.
    *
    * @param worker the parked worker
-   * @param nonce the challenge it must answer
    * @param pipelined whether the pool's INIT went with the LEASE (it has no initializer)
    * @param limit kills the worker if it does not answer in time
    */
-  record Lease(WarmWorkers.Parked worker, byte[] nonce, boolean pipelined, ScheduledFuture<?> limit) {}
+  record Lease(WarmWorkers.Parked worker, boolean pipelined, ScheduledFuture<?> limit) {}
 
   /** How much a start failure's message says beyond what failed. */
   private enum Explain {
@@ -296,26 +296,25 @@ final class WorkerStart {
   }
 
   /**
-   * Asks a parked worker launched as this pool would launch one for a lease: sends it a fresh nonce, and
-   * this pool's INIT with it if the pool has no initializer (an INIT without one holds nothing of the
+   * Asks a parked worker launched as this pool would launch one for a lease: sends it LEASE, and this
+   * pool's INIT with it if the pool has no initializer (an INIT without one holds nothing of the
    * application's). Returns null if the worker could not be written to; it is then discarded. Called on
    * the worker's control thread, or by the pool as it starts, so that the round trip overlaps the start
    * of the control thread.
    */
   static Lease requestLease(WarmWorkers.Parked w, WorkerContext context) {
-    ScheduledFuture<?> limit = context.timer().schedule(() -> WorkerReaper.kill(w.process), LEASE_LIMIT_SECONDS,
-        TimeUnit.SECONDS);
     try {
-      byte[] nonce = Auth.randomBytes();
       boolean pipelined = context.initializer().length == 0;
-      w.out.write(Protocol.withBytes(Protocol.LEASE, nonce));
+      w.out.write(Protocol.empty(Protocol.LEASE));
       if (pipelined) {
         w.out.write(Protocol.init(true, context.initializer()));
       }
       w.out.flush();
-      return new Lease(w, nonce, pipelined, limit);
+      // The limit after the LEASE: the worker starts on its answer a little sooner.
+      ScheduledFuture<?> limit = context.timer().schedule(() -> WorkerReaper.kill(w.process), LEASE_LIMIT_SECONDS,
+          TimeUnit.SECONDS);
+      return new Lease(w, pipelined, limit);
     } catch (IOException | RuntimeException e) {
-      limit.cancel(false);
       LOG.log(Level.DEBUG, "{0}: a parked worker (pid {1}) could not be asked for a lease: {2}", context.poolName(),
           w.process.pid(), e);
       WarmWorkers.discard(w);
@@ -331,8 +330,9 @@ final class WorkerStart {
 
   /**
    * Completes a lease: true once the worker proved it is the process that was launched (HMAC of the
-   * lease's nonce with the secret it was launched with); false if it does not, and then the caller kills
-   * it. A pool's initializer is sent only once the proof is verified (one more round trip).
+   * nonce it was parked with, with the secret it was launched with; see {@link WarmWorkers}); false if it
+   * does not, and then the caller kills it. A pool's initializer is sent only once the proof is verified
+   * (one more round trip).
    */
   private boolean lease(Lease l) {
     WarmWorkers.Parked w = l.worker();
@@ -343,7 +343,7 @@ final class WorkerStart {
       }
       byte[] answer = new byte[w.in.payload().remaining()];
       w.in.payload().get(answer);
-      if (!Auth.verify(w.secret, l.nonce(), answer)) {
+      if (w.answer == null || !MessageDigest.isEqual(w.answer, answer)) {
         return false;
       }
       if (!l.pipelined()) {

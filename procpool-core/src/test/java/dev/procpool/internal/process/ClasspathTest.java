@@ -39,4 +39,28 @@ class ClasspathTest {
       assertThat(cp).as("the worker's own classes, always").endsWith(own);
     }
   }
+
+  @Test
+  void aClassPathFoundAgainFollowsJavaClassPathAndTheLoaders() throws Exception {
+    ClassLoader system = ClassLoader.getSystemClassLoader();
+    List<String> first = Classpath.discover(system);
+    first.add("changed by the caller");
+    List<String> again = Classpath.discover(system);
+    assertThat(again).as("a list of the caller's own each time").doesNotContain("changed by the caller");
+    assertThat(again).isEqualTo(first.subList(0, first.size() - 1));
+
+    String own = Path.of(WorkerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    ClassLoader noSystem = new ClassLoader(ClassLoader.getPlatformClassLoader()) { };
+    assertThat(Classpath.discover(noSystem)).as("without the system loader, no java.class.path").containsExactly(own);
+
+    String javaClassPath = System.getProperty("java.class.path");
+    Path added = tmp.resolve("added.jar");
+    try {
+      System.setProperty("java.class.path", added + File.pathSeparator + javaClassPath);
+      assertThat(Classpath.discover(system)).startsWith(added.toString()).containsAll(again);
+    } finally {
+      System.setProperty("java.class.path", javaClassPath);
+    }
+    assertThat(Classpath.discover(system)).isEqualTo(again);
+  }
 }
