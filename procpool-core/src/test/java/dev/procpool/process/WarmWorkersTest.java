@@ -95,7 +95,7 @@ class WarmWorkersTest {
     Set<Long> first;
     try (Pool pool = warm(2).name("warm-a").build()) {
       String dir = meeting("a").toString();
-      // both workers must be ready: a worker still starting when the work is done is stopped, not parked
+      // both workers take part
       first = pool.map(x -> meet(dir, 2), range(2), 1).stream().collect(Collectors.toSet());
       assertThat(first).hasSize(2);
       assertThat(pool.stats().workers()).hasSize(2);
@@ -106,7 +106,7 @@ class WarmWorkersTest {
 
     try (Pool pool = warm(2).name("warm-b").build()) {
       String dir = meeting("b").toString();
-      // both leased workers take part (a worker not yet ready when the work is done would not be parked again)
+      // both leased workers take part
       Set<Long> second = pool.map(x -> meet(dir, 2), range(2), 1).stream().collect(Collectors.toSet());
       assertThat(second).isEqualTo(parked);
       assertThat(childPids()).isEqualTo(parked); // nothing launched
@@ -264,31 +264,16 @@ class WarmWorkersTest {
     ProcessTests.assertNoProcessLeft();
   }
 
-  @Test
-  void terminatingAPoolWhileItLeasesLeavesTheOtherParkedWorkersParked() throws Exception {
-    stopAtOnceWhileLeasing("terminated-at-once", pool -> {
-      pool.terminate();
-      assertThat(pool.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
-    });
-  }
-
-  @Test
-  void closingAPoolWhileItLeasesLeavesTheOtherParkedWorkersParked() throws Exception {
-    stopAtOnceWhileLeasing("closed-at-once", Pool::close);
-  }
-
-  /** How a test ends a pool. */
-  private interface Stop {
-    void stop(Pool pool) throws Exception;
-  }
-
   /**
-   * Parks 3 workers, then ends a pool of 1 as soon as it is built, while it leases: at most the one
+   * Parks 3 workers, then terminates a pool of 1 as soon as it is built, while it leases: at most the one
    * worker it was leasing is lost, not every parked one.
    */
-  private void stopAtOnceWhileLeasing(String name, Stop stop) throws Exception {
+  @Test
+  void terminatingAPoolWhileItLeasesLeavesTheOtherParkedWorkersParked() throws Exception {
     Set<Long> parked = parkWorkers(3);
-    stop.stop(warm(1).name(name).build());
+    Pool pool = warm(1).name("terminated-at-once").build();
+    pool.terminate();
+    assertThat(pool.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
     assertThat(WarmWorkers.parkedCount()).isGreaterThanOrEqualTo(2);
     assertThat(parked.stream().filter(ProcessTests::alive).count()).isGreaterThanOrEqualTo(2);
     try (Pool next = warm(1).build()) {
@@ -296,6 +281,47 @@ class WarmWorkersTest {
     }
     WarmWorkers.drain();
     ProcessTests.assertNoProcessLeft();
+  }
+
+  /** The second worker's initializer takes a second: the pool is closed while that worker is still starting. */
+  @Test
+  void aWorkerStillStartingWhenItsPoolFinishesIsParkedToo() throws Exception {
+    String dir = meeting("slow-start").toString();
+    try (Pool pool = warm(2).name("one-task").initializer(() -> slowUnlessFirst(dir)).build()) {
+      pool.apply(() -> 1);
+    }
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(2);
+    assertThat(childPids()).hasSize(2);
+  }
+
+  static void slowUnlessFirst(String dir) throws InterruptedException {
+    if (!ProcessTests.claim(dir, "first")) {
+      Thread.sleep(1_000); // a slow start, not a synchronisation: the pool must wait for it, or not
+    }
+  }
+
+  @Test
+  void closingAPoolWhileItLeasesParksAgainTheWorkerItLeased() throws Exception {
+    Set<Long> parked = parkWorkers(3);
+    warm(1).name("closed-at-once").build().close();
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(3);
+    assertThat(childPids()).isEqualTo(parked);
+  }
+
+  /**
+   * Pools that end as soon as their one task is done, often before the control thread of a worker they
+   * leased has run: each pool's workers are parked again, and no JVM is launched after the first two.
+   */
+  @Test
+  void aRunOfShortPoolsKeepsLeasingTheSameWorkers() throws Exception {
+    Set<Long> parked = parkWorkers(2);
+    for (int i = 0; i < 30; i++) {
+      try (Pool pool = warm(2).name("short-" + i).build()) {
+        assertThat(pool.apply(() -> ProcessHandle.current().pid())).isIn(parked);
+      }
+      assertThat(WarmWorkers.parkedCount()).as("workers parked after pool %d", i).isEqualTo(2);
+      assertThat(childPids()).as("worker JVMs after pool %d", i).isEqualTo(parked);
+    }
   }
 
   @Test

@@ -96,7 +96,7 @@ public final class ProcessBackend implements Backend {
     ClassLoader context = Thread.currentThread().getContextClassLoader();
     this.loader = context != null ? context : ProcessBackend.class.getClassLoader();
     this.initializer = encodeInitializer();
-    this.launcher = new WorkerLauncher(options, loader);
+    this.launcher = WorkerLauncher.of(options, loader);
   }
 
   @Override
@@ -171,7 +171,7 @@ public final class ProcessBackend implements Backend {
 
   /** Starts a worker; with {@code lease}, it takes the parked worker that lease was requested from. */
   private void spawn(WorkerStart.Lease lease) {
-    if (stopping()) {
+    if (terminated || (lease == null && stopping())) {
       if (lease != null) {
         WorkerStart.abandon(lease);
       }
@@ -321,6 +321,11 @@ public final class ProcessBackend implements Backend {
   /** A worker died (not asked to exit, not terminated, not timed out). */
   void workerDied() {
     announceAll = true;
+  }
+
+  /** Whether the pool was terminated: its workers are killed, never parked. */
+  boolean terminated() {
+    return terminated;
   }
 
   /** Whether no new worker should start: the pool is terminated, broken, or done with all its work. */

@@ -2,6 +2,7 @@ package dev.procpool.internal.process;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +21,10 @@ import java.util.Map;
  *   <li>from a Spring Boot executable jar: the jar, started through Boot's launcher ({@link BootJar}).
  * </ul>
  * A program run from its source file ({@code java Hello.java}) cannot have worker processes (see
- * {@link SourceLauncher}). The command is worked out once per pool; each worker only adds its socket
- * path and id.
+ * {@link SourceLauncher}). The command is worked out once for pools with the same options and class
+ * loader (see {@link #of}); each worker only adds its socket path and id.
+ *
+ * <p>Thread-safe.
  */
 final class WorkerLauncher {
   /** Above this, the class and module paths go into an argument file: Linux caps one argument at 128 KiB. */
@@ -29,7 +32,17 @@ final class WorkerLauncher {
   /** A worker's starting heap, unless the user sized the heap (see {@link #startingHeap}). */
   static final String STARTING_HEAP = "32m";
 
+  /**
+   * The launcher the last pool made: the next pool with the same options and class path takes it rather than
+   * work the command out again, a millisecond or more of every pool that leases parked workers.
+   */
+  private static volatile WorkerLauncher last;
+
   private final ProcessOptions options;
+  /** The context class loader it was made for, not kept alive by this cache. */
+  private final WeakReference<ClassLoader> context;
+  /** The class path that {@link Classpath} found for it, before the extra entries. */
+  private final List<String> discovered;
   /** The JVM and its options. */
   private final List<String> command = new ArrayList<>();
   /** The class and module path options, which may be long; inline, or in an argument file. */
@@ -39,32 +52,61 @@ final class WorkerLauncher {
   /** The paths in short, for error messages. */
   private final String pathsInShort;
   private final WarmWorkers.Key key;
-  /** The class-data sharing archive for these workers, or null if they cannot have one. */
-  private final ClassDataArchive archive;
-  /** The options that map the archive, if a valid one exists; empty otherwise. */
-  private final List<String> sharing;
-  /** Whether the archive is missing, and its making not yet asked for (guarded by this). */
-  private boolean untrained;
-  /** The argument file holding long paths, once written (guarded by this). */
-  private Path argFile;
+  /** The options of {@link #command} that go into the class-data sharing archive's key. */
+  private final List<String> archived;
+  /** Whether workers could map a class-data sharing archive: started from a class path, not Boot's launcher. */
+  private final boolean archivable;
+  /** The class-data sharing archive for these workers, or null if they cannot have one (guarded by this). */
+  private ClassDataArchive archive;
+  /** Whether {@link #archive} was looked for; on the first launch, not on the way to a lease (guarded by this). */
+  private boolean archiveLooked;
+  /** Whether the archive's making was asked for (guarded by this). */
+  private boolean trainingAsked;
 
-  WorkerLauncher(ProcessOptions options, ClassLoader context) {
+  /**
+   * The launcher for a pool with these options whose tasks come from {@code context}: the last pool's, if it
+   * had the same options and class loader and the class path is the same, or a new one.
+   */
+  static WorkerLauncher of(ProcessOptions options, ClassLoader context) {
+    BootJar boot = BootJar.find();
+    List<String> discovered =
+        boot != null ? List.of() : Classpath.discover(context, WorkerLauncher.class.getClassLoader());
+    WorkerLauncher l = last;
+    if (l != null && l.context.get() == context && sameLaunch(l.options, options) && l.discovered.equals(discovered)) {
+      return l;
+    }
+    l = new WorkerLauncher(options, context, boot, discovered);
+    last = l;
+    return l;
+  }
+
+  /**
+   * Whether workers of pools with these options are launched the same way. Not the record's equals: its
+   * first call bootstraps method handles, 35-45 ms of a JVM's second pool.
+   */
+  private static boolean sameLaunch(ProcessOptions a, ProcessOptions b) {
+    return a.output() == b.output() && a.jvmOptions().equals(b.jvmOptions())
+        && a.extraClasspath().equals(b.extraClasspath()) && a.environment().equals(b.environment())
+        && a.systemProperties().equals(b.systemProperties());
+  }
+
+  private WorkerLauncher(ProcessOptions options, ClassLoader context, BootJar boot, List<String> discovered) {
     this.options = options;
+    this.context = new WeakReference<>(context);
+    this.discovered = List.copyOf(discovered);
     command.add(javaExecutable());
     command.addAll(startingHeap(options));
     command.addAll(options.jvmOptions());
-    List<String> archived = List.copyOf(command.subList(1, command.size()));
+    archived = List.copyOf(command.subList(1, command.size()));
     for (Map.Entry<String, String> e : options.systemProperties().entrySet()) {
       command.add("-D" + e.getKey() + "=" + e.getValue());
     }
     List<String> classpath;
-    BootJar boot = BootJar.find();
-    archive = boot == null ? ClassDataArchive.forWorkers(archived, options.environment()) : null;
     if (boot != null) {
       classpath = new ArrayList<>(List.of(boot.jar().toString()));
       main.addAll(boot.launch(WorkerMain.class.getName(), System.getProperties()));
     } else {
-      classpath = Classpath.discover(context, WorkerLauncher.class.getClassLoader());
+      classpath = new ArrayList<>(discovered);
       paths.addAll(ModulePath.options());
       main.addAll(ModulePath.mainClass());
     }
@@ -86,12 +128,7 @@ final class WorkerLauncher {
     launch.addAll(paths);
     launch.addAll(main);
     key = new WarmWorkers.Key(List.copyOf(launch), options.environment(), options.output());
-    int cp = paths.indexOf("-cp");
-    sharing = archive == null || cp < 0 ? List.of() : archive.options();
-    if (!sharing.isEmpty()) { // the archive's class path must begin the worker's (see ClassDataArchive)
-      paths.set(cp + 1, archive.procpoolJar() + File.pathSeparator + paths.get(cp + 1));
-    }
-    untrained = archive != null && cp >= 0 && sharing.isEmpty();
+    archivable = boot == null && paths.contains("-cp");
   }
 
   /** How this launcher starts workers, whatever file the classpath may go into. */
@@ -106,9 +143,18 @@ final class WorkerLauncher {
    */
   Process start(int workerId, Path socket, PrivateDirectory dir) throws IOException {
     List<String> cmd = new ArrayList<>(command);
+    ClassDataArchive archive = archive();
+    // Looked at for each launch: an archive made since the last one is used from now on.
+    List<String> sharing = archive == null ? List.of() : archive.options();
     cmd.addAll(1, sharing); // before the pool's options, so that a -Xlog of the user's overrides ours
+    List<String> paths = this.paths;
+    if (!sharing.isEmpty()) { // the archive's class path must begin the worker's (see ClassDataArchive)
+      paths = new ArrayList<>(paths);
+      int cp = paths.indexOf("-cp");
+      paths.set(cp + 1, archive.procpoolJar() + File.pathSeparator + paths.get(cp + 1));
+    }
     if (paths.stream().mapToInt(String::length).sum() > MAX_INLINE_PATHS) {
-      cmd.add("@" + argFile(dir));
+      cmd.add("@" + argFile(dir, paths, !sharing.isEmpty()));
     } else {
       cmd.addAll(paths);
     }
@@ -124,29 +170,45 @@ final class WorkerLauncher {
       case INHERIT -> pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
     }
     Process process = pb.start();
-    trainOnce();
+    if (archive != null && sharing.isEmpty()) {
+      trainOnce(archive);
+    }
     return process;
   }
 
-  /** After the first worker has been started, so that the archive's making does not delay it. */
-  private synchronized void trainOnce() {
-    if (untrained) {
-      untrained = false;
+  /** The class-data sharing archive for these workers, or null; looked for on the first launch. */
+  private synchronized ClassDataArchive archive() {
+    if (!archiveLooked) {
+      archiveLooked = true;
+      archive = archivable ? ClassDataArchive.forWorkers(archived, options.environment()) : null;
+    }
+    return archive;
+  }
+
+  /** After the first worker without an archive has been started, so that the archive's making does not delay it. */
+  private synchronized void trainOnce(ClassDataArchive archive) {
+    if (!trainingAsked) {
+      trainingAsked = true;
       archive.trainInBackground(options.jvmOptions(), options.environment());
     }
   }
 
-  private synchronized Path argFile(PrivateDirectory dir) throws IOException {
-    if (argFile == null) {
-      StringBuilder text = new StringBuilder();
-      for (String arg : paths) {
-        text.append('"').append(arg.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
+  /**
+   * The file of the long paths in the pool's directory, written by its first launch (the paths differ only
+   * in whether they begin with the archive's jar, so there are two names).
+   */
+  private static Path argFile(PrivateDirectory dir, List<String> paths, boolean shared) throws IOException {
+    synchronized (dir) {
+      Path file = dir.file(shared ? "paths-shared.args" : "paths.args");
+      if (!Files.exists(file)) {
+        StringBuilder text = new StringBuilder();
+        for (String arg : paths) {
+          text.append('"').append(arg.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
+        }
+        Files.writeString(file, text, StandardCharsets.UTF_8);
       }
-      Path file = dir.file("paths.args");
-      Files.writeString(file, text, StandardCharsets.UTF_8);
-      argFile = file;
+      return file;
     }
-    return argFile;
   }
 
   /**

@@ -355,12 +355,14 @@ final class WorkerProcess implements WorkerControl {
   }
 
   /**
-   * Enforces task timeouts, recalls chunks stuck behind a long one, and stops a worker still starting
-   * when the pool has finished (rather than wait for it to be ready only to tell it to exit); called
-   * periodically.
+   * Enforces task timeouts, recalls chunks stuck behind a long one, and stops a worker JVM still starting
+   * when the pool has finished, rather than wait for it to be ready only to tell it to exit; called
+   * periodically. A pool that parks its workers lets it start, and parks it: a leased one is ready in a
+   * round trip, and killing a launched one would leave each of a run of short pools one parked worker
+   * short, launching a JVM it never uses.
    */
   void sweep(long now) {
-    if (connection == null && pool.stopping()) {
+    if (connection == null && !context.reusesWorkers() && pool.stopping()) {
       kill(Intent.TERMINATED, null);
       return;
     }

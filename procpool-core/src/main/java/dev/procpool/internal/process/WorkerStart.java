@@ -139,8 +139,10 @@ final class WorkerStart {
         Lease l = requested;
         requested = null;
         // Checked before each take: a terminated pool (whose kill interrupts this thread, and an
-        // interrupted thread closes any channel it writes to) must not use up, and kill, parked workers.
-        if (stopLeasing()) {
+        // interrupted thread closes any channel it writes to) must not use up, and kill, parked workers. A
+        // lease already requested by a pool that merely finished its work is completed: the worker then
+        // finds nothing to do and parks again, where giving the lease up would leave it in doubt, killed.
+        if (terminated() || (l == null && pool.stopping())) {
           if (l != null) {
             abandon(l);
           }
@@ -175,9 +177,9 @@ final class WorkerStart {
     return true;
   }
 
-  /** Whether this worker should lease no (more) parked workers: it was interrupted, terminated, or the pool stops. */
-  private boolean stopLeasing() {
-    return Thread.currentThread().isInterrupted() || pool.stopping() || worker.terminatedOrGone();
+  /** Whether this worker was terminated (its thread interrupted), or is gone, or the whole pool was terminated. */
+  private boolean terminated() {
+    return Thread.currentThread().isInterrupted() || pool.terminated() || worker.terminatedOrGone();
   }
 
   /** Starts, connects and authenticates a new worker JVM; false if it could not. */
