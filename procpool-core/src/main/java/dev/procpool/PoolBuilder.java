@@ -267,7 +267,8 @@ public final class PoolBuilder {
    *
    * <p>A worker still starting when its pool finishes is not stopped, as it is without this setting: it
    * finishes starting and is parked, and {@link Pool#close()} waits for that (a JVM's start, a few hundred
-   * milliseconds), so that a run of short pools does not launch a JVM for each one.
+   * milliseconds; one not up within 10 seconds is killed), so that a run of short pools does not launch a
+   * JVM for each one.
    *
    * <p>A parked worker exits once it has waited {@code keepAlive} for a pool, and with this JVM (when it
    * exits, or when it is killed). Workers of a pool ended with {@link Pool#terminate()} or

@@ -287,17 +287,30 @@ class WarmWorkersTest {
   @Test
   void aWorkerStillStartingWhenItsPoolFinishesIsParkedToo() throws Exception {
     String dir = meeting("slow-start").toString();
-    try (Pool pool = warm(2).name("one-task").initializer(() -> slowUnlessFirst(dir)).build()) {
+    try (Pool pool = warm(2).name("one-task").initializer(() -> slowUnlessFirst(dir, 1_000)).build()) {
       pool.apply(() -> 1);
     }
     assertThat(WarmWorkers.parkedCount()).isEqualTo(2);
     assertThat(childPids()).hasSize(2);
   }
 
-  static void slowUnlessFirst(String dir) throws InterruptedException {
+  static void slowUnlessFirst(String dir, long millis) throws InterruptedException {
     if (!ProcessTests.claim(dir, "first")) {
-      Thread.sleep(1_000); // a slow start, not a synchronisation: the pool must wait for it, or not
+      Thread.sleep(millis); // a slow start, not a synchronisation: the pool must wait for it, or not
     }
+  }
+
+  /** The second worker never finishes starting: close() gives up on it after its grace, and kills it. */
+  @Test
+  void aWorkerStuckStartingDoesNotHoldCloseForever() throws Exception {
+    String dir = meeting("stuck-start").toString();
+    long began = System.nanoTime();
+    try (Pool pool = warm(2).name("stuck").initializer(() -> slowUnlessFirst(dir, 300_000)).build()) {
+      pool.apply(() -> 1);
+    }
+    assertThat(System.nanoTime() - began).isLessThan(TimeUnit.SECONDS.toNanos(30));
+    assertThat(WarmWorkers.parkedCount()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> childPids().size() == 1);
   }
 
   @Test

@@ -32,6 +32,11 @@ import java.util.concurrent.locks.ReentrantLock;
 final class WorkerProcess implements WorkerControl {
   private static final System.Logger LOG = System.getLogger("dev.procpool");
   private static final long EXIT_GRACE_MILLIS = 5_000;
+  /**
+   * How long a worker JVM still starting when its pool finished may go on starting to be parked (see
+   * {@link #sweep}); a JVM that is not up by then is stuck, and the pool's close() does not wait for it.
+   */
+  private static final long PARKING_START_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   /**
    * Why the pool ends this worker (PARK: it is done with it, and the worker waits in {@link WarmWorkers}
@@ -56,6 +61,8 @@ final class WorkerProcess implements WorkerControl {
   private volatile WorkerStart.Connection connection;
   /** What the worker must answer when a later pool leases it: HMAC of the nonce sent with PARK; null until then. */
   private volatile byte[] leaseAnswer;
+  /** When the sweep first saw the pool finished while this worker was not ready, or 0 (used by the sweep only). */
+  private long finishedSeen;
   /** Whether the writer thread was started (used by the control thread only). */
   private boolean writerStarted;
   /** The lease the pool requested for this worker as it started, or null; taken by the control thread. */
@@ -357,14 +364,19 @@ final class WorkerProcess implements WorkerControl {
   /**
    * Enforces task timeouts, recalls chunks stuck behind a long one, and stops a worker JVM still starting
    * when the pool has finished, rather than wait for it to be ready only to tell it to exit; called
-   * periodically. A pool that parks its workers lets it start, and parks it: a leased one is ready in a
-   * round trip, and killing a launched one would leave each of a run of short pools one parked worker
-   * short, launching a JVM it never uses.
+   * periodically, by one thread. A pool that parks its workers gives it {@link #PARKING_START_GRACE_NANOS}
+   * to start, and parks it: a leased one is ready in a round trip, and killing a launched one would leave
+   * each of a run of short pools one parked worker short, launching a JVM it never uses.
    */
   void sweep(long now) {
-    if (connection == null && !context.reusesWorkers() && pool.stopping()) {
-      kill(Intent.TERMINATED, null);
-      return;
+    if (connection == null && pool.stopping()) {
+      if (finishedSeen == 0) {
+        finishedSeen = now | 1; // never 0
+      }
+      if (!context.reusesWorkers() || now - finishedSeen > PARKING_START_GRACE_NANOS) {
+        kill(Intent.TERMINATED, null);
+        return;
+      }
     }
     List<Integer> recall = null;
     boolean expired = false;
