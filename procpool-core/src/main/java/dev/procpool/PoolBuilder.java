@@ -282,7 +282,9 @@ public final class PoolBuilder {
    *
    * <p>A leased worker starts each pool as a new one would, as far as procpool can reset it: the new
    * pool's initializer runs in it; the application's classes are loaded afresh, by a class loader of
-   * the lease's own, so their static fields start from scratch; {@link WorkerLocal} states are dropped
+   * the lease's own, so their static fields start from scratch (when none of the classes the last lease
+   * loaded can hold state, having neither a static initializer nor a static field that is not a
+   * constant, the next lease keeps them: there is nothing to reset); {@link WorkerLocal} states are dropped
    * (closed, for those that are {@link AutoCloseable}, when the worker is parked); tasks run on a new
    * thread, so no thread-local is left over; the old pool's functions are gone. What belongs to the JVM
    * itself is not reset, and this is why reuse is opt-in: system properties, the default locale or time

@@ -151,6 +151,30 @@ class WarmWorkersTest {
   }
 
   @Test
+  void classesWithoutStaticStateStayLoadedUntilALeaseUsesOneWithState() throws Exception {
+    String first;
+    try (Pool pool = warm(1).build()) {
+      first = pool.apply(StatelessTasks.identity());
+    }
+    assertThat(first.split(" ")[2]).startsWith("procpool-lease-"); // a loader of the leases, not the system's
+    try (Pool pool = warm(1).build()) {
+      // nothing to reset: the next lease keeps the very same class
+      assertThat(pool.apply(StatelessTasks.identity())).isEqualTo(first);
+    }
+    try (Pool pool = warm(1).build()) {
+      assertThat(pool.apply(StatelessTasks.identity())).isEqualTo(first);
+      // WarmProbe has static state, and this lambda's class (this test) a static initializer
+      assertThat(pool.apply(() -> WarmProbe.call(0))).startsWith(pidOf(first) + " 1 ");
+    }
+    try (Pool pool = warm(1).build()) {
+      String after = pool.apply(StatelessTasks.identity());
+      assertThat(pidOf(after)).isEqualTo(pidOf(first));
+      assertThat(after).isNotEqualTo(first); // all classes loaded afresh, the stateless one too
+      assertThat(pool.apply(() -> WarmProbe.call(0))).startsWith(pidOf(first) + " 1 ");
+    }
+  }
+
+  @Test
   void lambdasLinkedWhileParkedCaptureTheValuesSentWithThem() throws Exception {
     String pid;
     try (Pool pool = warm(1).build()) {

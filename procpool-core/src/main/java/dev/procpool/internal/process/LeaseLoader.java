@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
@@ -26,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * never changes), so that a lease defines its classes without searching the classpath again; and when a
  * lease ends, the loader of the next one is made at once with the classes this one used already defined
  * and linked, but not initialized: no code of the application runs before the next pool's initializer.
+ * Or the next lease keeps this loader, when none of its classes can hold state ({@link #holdsNoState}).
  *
  * <p>When the lease ends nothing refers to the loader any more (its tasks' thread has ended, the jobs and
  * worker-local states are dropped), so its classes can be unloaded; a thread a task started and left
@@ -94,6 +97,43 @@ final class LeaseLoader extends ClassLoader {
       }
     }
     return next;
+  }
+
+  /**
+   * Whether the next lease may keep this loader: none of the classes it defined can hold state, for none
+   * has a static initializer or a static field that is not final (without a static initializer, a final
+   * one is a constant). A successor would give the next lease the same classes, only later: defining and
+   * linking them again and spinning their lambdas anew was most of what a leased worker did between two
+   * short pools, on the way to the next pool's first task when that pool came at once.
+   */
+  boolean holdsNoState() {
+    for (String name : defined) {
+      Class<?> c = findLoadedClass(name);
+      if (c == null || !STATELESS.computeIfAbsent(name, n -> stateless(c))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** By class name, whether {@link #holdsNoState} found its class stateless: its bytes never change. */
+  private static final Map<String, Boolean> STATELESS = new ConcurrentHashMap<>();
+
+  private static boolean stateless(Class<?> c) {
+    if (!(FOUND.get(c.getName()) instanceof Found f) || indexOf(f.bytes(), CLINIT) >= 0) {
+      return false;
+    }
+    try {
+      for (Field field : c.getDeclaredFields()) {
+        int m = field.getModifiers();
+        if (Modifier.isStatic(m) && !Modifier.isFinal(m)) {
+          return false;
+        }
+      }
+      return true;
+    } catch (LinkageError | RuntimeException e) {
+      return false;
+    }
   }
 
   /**

@@ -175,8 +175,13 @@ public final class WorkerMain {
         send(out, Protocol.empty(Protocol.PARKED));
         leaseAnswer = Auth.answer(launchSecret, parkNonce); // first: the next LEASE waits for nothing else
         // While the pool that parked this worker closes and the next one starts: the next lease's loader.
-        LeaseLoader next = loader instanceof LeaseLoader l ? l.successor(number + 1) : new LeaseLoader(number + 1);
-        LambdaCodec.rebindClasses(next);
+        LeaseLoader next;
+        if (loader instanceof LeaseLoader l && l.holdsNoState()) {
+          next = l; // nothing in it to reset, and its lambdas stay linked
+        } else {
+          next = loader instanceof LeaseLoader l ? l.successor(number + 1) : new LeaseLoader(number + 1);
+          LambdaCodec.rebindClasses(next);
+        }
         if (nextTasks == null) {
           prepareThreads(number + 1);
         }
