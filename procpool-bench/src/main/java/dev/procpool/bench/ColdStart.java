@@ -12,14 +12,19 @@ import java.util.stream.Collectors;
  * Workload 6, run by {@link Compare} in a fresh JVM each time: {@code Pool.processes(2)} created, first
  * result received, closed; then the same for a second pool right after the first. Then the warm path:
  * a pool with {@code reuseWorkers(..)} whose workers are parked when it closes, followed by
- * {@value #WARM_POOLS} such pools in a row, each leasing the workers its predecessor parked. Prints one
- * line of JSON with the times in milliseconds, measured from the call that creates the pool:
- * {@code warm} is the median of the warm pools' times to their first result, {@code warmRuns} all of
- * them.
+ * {@value #WARM_POOLS} such pools in a row, each leasing the workers its predecessor parked; then
+ * {@value #STEADY_POOLS} more, so that the warm path runs compiled in all three JVMs. Prints one line of
+ * JSON with the times in milliseconds, measured from the call that creates the pool: {@code warm} is
+ * the median of the {@value #WARM_POOLS} warm pools' times to their first result, {@code warmRuns} all of
+ * them, and {@code steady} the median of the last {@value #STEADY_MEASURED} of the others.
  */
 public final class ColdStart {
   /** How many pools in a row take the workers the pool before them parked. */
   static final int WARM_POOLS = 7;
+  /** How many pools in a row follow, to run the warm path until the JIT compilers have compiled it. */
+  static final int STEADY_POOLS = 1_000;
+  /** How many of the last of those are measured. */
+  static final int STEADY_MEASURED = 300;
 
   private ColdStart() {}
 
@@ -53,12 +58,26 @@ public final class ColdStart {
       warm.add(ms(System.nanoTime() - w0));
       pool.close();
     }
-    List<Double> sorted = new ArrayList<>(warm);
-    sorted.sort(null);
+    List<Double> steady = new ArrayList<>();
+    for (int i = 0; i < STEADY_POOLS; i++) {
+      long w0 = System.nanoTime();
+      Pool pool = warmPool();
+      pool.apply(one);
+      if (i >= STEADY_POOLS - STEADY_MEASURED) {
+        steady.add(ms(System.nanoTime() - w0));
+      }
+      pool.close();
+    }
     System.out.printf(Locale.ROOT, "{\"first\": %.3f, \"firstClose\": %.3f, \"second\": %.3f, \"secondClose\": %.3f,"
-        + " \"warm\": %.3f, \"warmRuns\": [%s]}%n", ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3),
-        sorted.get(sorted.size() / 2),
-        warm.stream().map(d -> String.format(Locale.ROOT, "%.3f", d)).collect(Collectors.joining(", ")));
+        + " \"warm\": %.3f, \"warmRuns\": [%s], \"steady\": %.3f}%n", ms(t1 - t0), ms(t2 - t1), ms(t3 - t2),
+        ms(t4 - t3), median(warm), warm.stream().map(d -> String.format(Locale.ROOT, "%.3f", d))
+            .collect(Collectors.joining(", ")), median(steady));
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
   }
 
   private static Pool warmPool() {

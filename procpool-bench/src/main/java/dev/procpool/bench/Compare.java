@@ -401,6 +401,7 @@ public final class Compare {
     List<Double> first = new ArrayList<>();
     List<Double> second = new ArrayList<>();
     List<Double> warm = new ArrayList<>();
+    List<Double> steady = new ArrayList<>();
     List<Map<String, Object>> children = new ArrayList<>();
     for (int i = 0; i < reps; i++) {
       Map<String, Object> r = parseJson(javaChild(List.of(), ColdStart.class.getName()));
@@ -408,6 +409,7 @@ public final class Compare {
       first.add(((Number) r.get("first")).doubleValue());
       second.add(((Number) r.get("second")).doubleValue());
       warm.addAll(doubles(r.get("warmRuns")));
+      steady.add(((Number) r.get("steady")).doubleValue());
     }
     raw.put("w6.java", children);
     Map<String, Object> py = python("w6", reps);
@@ -427,6 +429,12 @@ public final class Compare {
         PythonSide.figure(py, "second", 1), starts, false, "<= peer", noSlower);
     peerRow("6", "next pool in the same JVM with reuseWorkers(..), the warm path; any peer's next pool", "ms", w,
         PythonSide.figure(py, "next", 1), false, "<= 1 ms", (procpool, peer) -> procpool <= 1);
+    // The row above is the warm path's first runs in three JVMs, interpreted while their JIT compilers
+    // take the two processors (see the README); this one shows it compiled, as the throughput rows are.
+    peerRow("6", String.format(Locale.ROOT, "  same, pools %,d to %,d in the same JVM (Python: its next pool)",
+        ColdStart.WARM_POOLS + ColdStart.STEADY_POOLS - ColdStart.STEADY_MEASURED + 1,
+        ColdStart.WARM_POOLS + ColdStart.STEADY_POOLS), "ms", medianOf(steady), PythonSide.figure(py, "next", 1),
+        false, "", null);
   }
 
   private void w8() throws Exception {
