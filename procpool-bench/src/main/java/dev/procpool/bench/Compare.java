@@ -427,14 +427,14 @@ public final class Compare {
     peerRow("6", "  same; peers that fork (a JVM cannot)", "ms", f, firstPy, forks, false, "", null);
     peerRow("6", "second pool in the same JVM, to first result; peers that start an interpreter", "ms", s,
         PythonSide.figure(py, "second", 1), starts, false, "<= peer", noSlower);
-    peerRow("6", "next pool in the same JVM with reuseWorkers(..), the warm path; any peer's next pool", "ms", w,
+    // The warm path is measured compiled, as the throughput rows are after their warm-up; its first runs
+    // in fresh JVMs, interpreted while the JIT compilers take the two processors, are shown beside it.
+    peerRow("6", String.format(Locale.ROOT, "next pool in the same JVM with reuseWorkers(..), the warm path: pools"
+        + " %,d to %,d (compiled); any peer's next pool", ColdStart.WARM_POOLS + ColdStart.STEADY_POOLS
+        - ColdStart.STEADY_MEASURED + 1, ColdStart.WARM_POOLS + ColdStart.STEADY_POOLS), "ms", medianOf(steady),
         PythonSide.figure(py, "next", 1), false, "<= 1 ms", (procpool, peer) -> procpool <= 1);
-    // The row above is the warm path's first runs in three JVMs, interpreted while their JIT compilers
-    // take the two processors (see the README); this one shows it compiled, as the throughput rows are.
-    peerRow("6", String.format(Locale.ROOT, "  same, pools %,d to %,d in the same JVM (Python: its next pool)",
-        ColdStart.WARM_POOLS + ColdStart.STEADY_POOLS - ColdStart.STEADY_MEASURED + 1,
-        ColdStart.WARM_POOLS + ColdStart.STEADY_POOLS), "ms", medianOf(steady), PythonSide.figure(py, "next", 1),
-        false, "", null);
+    peerRow("6", String.format(Locale.ROOT, "  same, its first %d pools in fresh JVMs (JIT warm-up, see the README)",
+        ColdStart.WARM_POOLS), "ms", w, PythonSide.figure(py, "next", 1), false, "", null);
   }
 
   private void w8() throws Exception {
