@@ -72,7 +72,7 @@ class FaultScenariosTest {
       pool.map(x -> x, range(4), 1);
       await().atMost(Duration.ofSeconds(20)).until(() -> workers().size() == 1);
       long frozen = workers().iterator().next();
-      signal("STOP", frozen); // idle: whatever it is sent now, it never reports
+      ProcessTests.freeze(frozen); // idle and stopped for sure: whatever it is sent now, it never reports
       long start = System.nanoTime();
       List<Integer> out = pool.map(x -> x * 10, range(20), 1);
       assertThat(out).isEqualTo(range(20).stream().map(x -> x * 10).toList());

@@ -8,6 +8,7 @@ import dev.procpool.ResultIterator;
 import dev.procpool.TaskFailedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -81,6 +83,35 @@ public final class ProcessTests {
     } catch (IOException | RuntimeException e) {
       return p.isAlive();
     }
+  }
+
+  /**
+   * Freezes the process with SIGSTOP and returns once it is stopped. {@code kill} returns as soon as the
+   * signal is queued: the process stops only when one of its threads gets a processor and takes it, and
+   * until then its other threads run on. On a busy machine that is long enough for a worker to answer a
+   * frame sent right after {@code kill} returned, and to freeze only later, holding what came next.
+   */
+  public static void freeze(long pid) throws IOException, InterruptedException {
+    Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start();
+    if (!stop.waitFor(10, TimeUnit.SECONDS) || stop.exitValue() != 0) {
+      throw new IllegalStateException("kill -STOP " + pid + " failed");
+    }
+    // Its main thread stops once the group stop has begun, after which none of its threads runs its own code again.
+    await("process " + pid + " stopped").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+        .until(() -> state(pid) == 'T');
+  }
+
+  /** The state letter {@code ps} shows for the process (R, S, T, Z...). */
+  private static char state(long pid) throws IOException, InterruptedException {
+    Path stat = Paths.get("/proc", Long.toString(pid), "stat");
+    if (Files.exists(stat)) {
+      String s = Files.readString(stat);
+      return s.charAt(s.lastIndexOf(')') + 2);
+    }
+    Process ps = new ProcessBuilder("ps", "-o", "stat=", "-p", Long.toString(pid)).start();
+    String out = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    ps.waitFor();
+    return out.isEmpty() ? '?' : out.charAt(0);
   }
 
   /** The worker processes this JVM runs now. */
