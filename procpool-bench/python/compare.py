@@ -252,7 +252,8 @@ def _reset_peak_rss():
 
 def w8_child(args):
     """In a fresh interpreter, one peer's lazy form over an n-item generator, its pool started and warm
-    first (as ImapMemory does in Java): items/s and the growth of this process's peak resident memory."""
+    first (as ImapMemory does in Java), after --warm-passes untimed passes over the same input: items/s
+    and the growth of this process's peak resident memory."""
     peer = make_peer(args.peers[0])
     peer.version()
     n = args.items
@@ -261,6 +262,8 @@ def w8_child(args):
     peer.open()
     try:
         peer.map(square, [1, 2, 3, 4])
+        for _ in range(args.warm_passes):
+            _drain(peer.imap(square, (i for i in range(n)), chunksize))
         gc.collect()
         _reset_peak_rss()
         before = _vm("VmRSS")
@@ -271,12 +274,12 @@ def w8_child(args):
     finally:
         peer.shutdown()
     return {"how": how, "items": count, "seconds": seconds, "growth": max(0, peak - before) / 1e6,
-            "items_per_second": count / seconds}
+            "items_per_second": count / seconds, "warm_passes": args.warm_passes}
 
 
 def w8(args):
-    """imap over a 10,000,000-item generator, each peer in a fresh interpreter: peak RSS growth (Python has
-    no separate heap figure) and items/s."""
+    """imap over a 10,000,000-item generator, each peer in a fresh interpreter, after --warm-passes untimed
+    passes: peak RSS growth (Python has no separate heap figure) and items/s."""
     found, missing = available(args.peers)
     figures = {}
     for peer in found:
@@ -289,13 +292,14 @@ def w8(args):
         runs = []
         for _ in range(args.reps):
             r = subprocess.run([sys.executable, os.path.abspath(__file__), "w8-child", "--peers", peer.id,
-                                "--items", str(args.items), "--chunksize", str(args.chunksize)],
+                                "--items", str(args.items), "--chunksize", str(args.chunksize),
+                                "--warm-passes", str(args.warm_passes)],
                                capture_output=True, text=True, check=True)
             runs.append(json.loads(r.stdout))
         _figure(figures, "imap", peer, how, [r["items_per_second"] for r in runs])
         _figure(figures, "growth", peer, how, [r["growth"] for r in runs])
-    return {"unit": "items/s", "items": args.items, "chunksize": args.chunksize, "figures": figures,
-            "missing": missing}
+    return {"unit": "items/s", "items": args.items, "chunksize": args.chunksize, "warm_passes": args.warm_passes,
+            "figures": figures, "missing": missing}
 
 
 def info(args):
@@ -316,6 +320,7 @@ def main():
     parser.add_argument("--iterations", type=int, default=0, help="w5: spin iterations per task")
     parser.add_argument("--chunksize", type=int, default=1000, help="w8: imap chunk size")
     parser.add_argument("--items", type=int, default=10_000_000, help="w8: generator length")
+    parser.add_argument("--warm-passes", type=int, default=0, help="w8: untimed passes before the timed one")
     args = parser.parse_args()
     args.peers = [p for p in args.peers.split(",") if p]
     for p in args.peers:
